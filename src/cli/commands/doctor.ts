@@ -1,0 +1,69 @@
+/**
+ * `seekstack doctor`: which llama.cpp libraries the engine would load and what they can use (release,
+ * CPU features, backends, devices, GPU offload), and the thread count it would run with.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { LIB_DIR_ENV, LlamaLibraryError, loadLlama, type DeviceInfo, type LlamaInfo } from '../../engine/llama/index.ts';
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+function describeDevice(device: DeviceInfo): string {
+  const memory = device.memoryTotalBytes > 0 ? `, ${gib(device.memoryFreeBytes)} free of ${gib(device.memoryTotalBytes)}` : '';
+  return `${device.name} (${device.type}): ${device.description}${memory}`;
+}
+
+function report(info: LlamaInfo, threads: number, threadsSource: string): string {
+  const source = info.packageName ?? `user build (--llama-lib-dir or ${LIB_DIR_ENV})`;
+  const devices = info.devices.length > 0 ? info.devices.map(describeDevice) : ['none'];
+  const rows: [string, string][] = [
+    ['library dir', info.libDir],
+    ['from', source],
+    ['llama.cpp', `${info.release} (llama_version ${info.llamaVersion})`],
+    ['system info', info.systemInfo.trim().replace(/\s*\|\s*$/, '')],
+    ['backends', info.backends.join(', ') || 'none'],
+    ...devices.map((device, i): [string, string] => [i === 0 ? 'devices' : '', device]),
+    ['GPU offload', info.supportsGpuOffload ? 'supported' : 'not supported (every layer runs on the CPU)'],
+    ['threads', `${threads} (${threadsSource})`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+export async function run(args: string[]): Promise<number> {
+  let options;
+  try {
+    ({ values: options } = parseArgs({
+      args,
+      options: {
+        threads: { type: 'string' },
+        'llama-lib-dir': { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    console.error(`seekstack doctor: ${(error as Error).message}`);
+    return 2;
+  }
+  const usableCores = os.availableParallelism();
+  const threads = options.threads === undefined ? usableCores : Number(options.threads);
+  if (!Number.isInteger(threads) || threads < 1) {
+    console.error(`seekstack doctor: --threads must be a positive integer, got ${options.threads}`);
+    return 2;
+  }
+  let info: LlamaInfo;
+  try {
+    info = loadLlama({ libDir: options['llama-lib-dir'] }).info;
+  } catch (error) {
+    if (!(error instanceof LlamaLibraryError)) throw error;
+    console.error(`seekstack doctor: ${error.message}`);
+    return 1;
+  }
+  const source = options.threads === undefined ? 'os.availableParallelism()' : '--threads';
+  console.log(report(info, threads, source));
+  if (threads > usableCores) {
+    console.log(`warning: ${threads} threads on ${usableCores} usable cores; ggml's spinning thread pool slows down badly when oversubscribed`);
+  }
+  return 0;
+}

@@ -1,0 +1,260 @@
+/**
+ * @module engine/llama/context
+ * llama.h "context" area: llama_context_params (field for field as in release v0.4.0), creating and
+ * freeing a context, its sizes and threads, llama_decode, the logits of an output and the perf counters.
+ */
+import koffi from 'koffi';
+import type { IKoffiLib } from 'koffi';
+import type { LlamaBatch } from './batch.ts';
+// Registers the llama_batch struct that llama_decode's declaration names.
+import './batch.ts';
+import { takeLastError } from './library.ts';
+import { LlamaMemory, type MemoryFns } from './memory.ts';
+import type { LlamaModel } from './model.ts';
+import type { ContextPtr, MemoryPtr } from './types.ts';
+import './types.ts';
+
+export const ContextParams = koffi.struct('llama_context_params', {
+  n_ctx: 'uint32_t',
+  n_batch: 'uint32_t',
+  n_ubatch: 'uint32_t',
+  n_seq_max: 'uint32_t',
+  n_rs_seq: 'uint32_t',
+  n_outputs_max: 'uint32_t',
+  n_outputs_max_per_seq: 'uint32_t',
+  n_threads: 'int32_t',
+  n_threads_batch: 'int32_t',
+  ctx_type: 'int32_t',
+  rope_scaling_type: 'int32_t',
+  pooling_type: 'int32_t',
+  attention_type: 'int32_t',
+  flash_attn_type: 'int32_t',
+  rope_freq_base: 'float',
+  rope_freq_scale: 'float',
+  yarn_ext_factor: 'float',
+  yarn_attn_factor: 'float',
+  yarn_beta_fast: 'float',
+  yarn_beta_slow: 'float',
+  yarn_orig_ctx: 'uint32_t',
+  defrag_thold: 'float',
+  cb_eval: 'void *',
+  cb_eval_user_data: 'void *',
+  type_k: 'int32_t',
+  type_v: 'int32_t',
+  abort_callback: 'void *',
+  abort_callback_data: 'void *',
+  embeddings: 'bool',
+  offload_kqv: 'bool',
+  no_perf: 'bool',
+  op_offload: 'bool',
+  swa_full: 'bool',
+  kv_unified: 'bool',
+  samplers: 'void *',
+  n_samplers: 'size_t',
+  ctx_other: 'void *',
+});
+
+/** The llama_context_params fields this module sets or the layout test reads. */
+export interface ContextParamsValue {
+  n_ctx: number;
+  n_batch: number;
+  n_ubatch: number;
+  n_seq_max: number;
+  n_outputs_max_per_seq: number;
+  n_threads: number;
+  n_threads_batch: number;
+  flash_attn_type: number;
+  yarn_ext_factor: number;
+  type_k: number;
+  embeddings: boolean;
+  offload_kqv: boolean;
+  no_perf: boolean;
+  swa_full: boolean;
+  kv_unified: boolean;
+  n_samplers: number;
+  [field: string]: unknown;
+}
+
+koffi.struct('llama_perf_context_data', {
+  t_start_ms: 'double',
+  t_load_ms: 'double',
+  t_p_eval_ms: 'double',
+  t_eval_ms: 'double',
+  n_p_eval: 'int32_t',
+  n_eval: 'int32_t',
+  n_reused: 'int32_t',
+});
+
+export interface PerfContextData {
+  t_start_ms: number;
+  t_load_ms: number;
+  t_p_eval_ms: number;
+  t_eval_ms: number;
+  n_p_eval: number;
+  n_eval: number;
+  n_reused: number;
+}
+
+export interface ContextOptions {
+  /** KV cells in all (with kvUnified, shared by every sequence; otherwise split evenly between them). */
+  nCtx: number;
+  /** Threads for single-token steps. Always explicit: ggml's default oversubscribes small machines. */
+  nThreads: number;
+  /** Threads for multi-token batches; default nThreads. */
+  nThreadsBatch?: number;
+  /** Most tokens one llama_decode accepts; default 2048. */
+  nBatch?: number;
+  /** Physical micro-batch; default 512. */
+  nUbatch?: number;
+  /** Distinct sequence ids; default 1. */
+  nSeqMax?: number;
+  /** One KV buffer for every sequence: needed for partial llama_memory_seq_cp (shared prefixes). */
+  kvUnified?: boolean;
+  /** Flash attention on or off; default: llama.cpp decides. */
+  flashAttn?: boolean;
+  /** Have llama.cpp measure perfContext() timings. */
+  perf?: boolean;
+}
+
+export function bindContext(llama: IKoffiLib) {
+  return {
+    default_params: llama.func('llama_context_params llama_context_default_params(void)'),
+    init_from_model: llama.func('llama_context *llama_init_from_model(llama_model *model, llama_context_params params)'),
+    free: llama.func('void llama_free(llama_context *ctx)'),
+    n_ctx: llama.func('uint32_t llama_n_ctx(llama_context *ctx)'),
+    n_batch: llama.func('uint32_t llama_n_batch(llama_context *ctx)'),
+    n_ubatch: llama.func('uint32_t llama_n_ubatch(llama_context *ctx)'),
+    n_seq_max: llama.func('uint32_t llama_n_seq_max(llama_context *ctx)'),
+    set_n_threads: llama.func('void llama_set_n_threads(llama_context *ctx, int32_t n_threads, int32_t n_threads_batch)'),
+    decode: llama.func('int32_t llama_decode(llama_context *ctx, llama_batch batch)'),
+    get_logits_ith: llama.func('float *llama_get_logits_ith(llama_context *ctx, int32_t i)'),
+    get_memory: llama.func('llama_memory_i *llama_get_memory(llama_context *ctx)'),
+    perf_context: llama.func('llama_perf_context_data llama_perf_context(llama_context *ctx)'),
+    perf_context_reset: llama.func('void llama_perf_context_reset(llama_context *ctx)'),
+  };
+}
+
+export type ContextFns = ReturnType<typeof bindContext>;
+
+const FLASH_ATTN_AUTO = -1;
+
+export function contextParams(fns: ContextFns, options: ContextOptions): ContextParamsValue {
+  for (const [name, value] of Object.entries({ nCtx: options.nCtx, nThreads: options.nThreads })) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`context ${name} must be a positive integer, got ${value}`);
+  }
+  const params = fns.default_params() as ContextParamsValue;
+  params.n_ctx = options.nCtx;
+  params.n_threads = options.nThreads;
+  params.n_threads_batch = options.nThreadsBatch ?? options.nThreads;
+  params.n_batch = options.nBatch ?? params.n_batch;
+  params.n_ubatch = options.nUbatch ?? params.n_ubatch;
+  params.n_seq_max = options.nSeqMax ?? params.n_seq_max;
+  params.kv_unified = options.kvUnified ?? params.kv_unified;
+  params.flash_attn_type = options.flashAttn === undefined ? FLASH_ATTN_AUTO : Number(options.flashAttn);
+  params.no_perf = !(options.perf ?? false);
+  return params;
+}
+
+export class LlamaContext {
+  readonly #fns: ContextFns;
+  #ptr: ContextPtr | null;
+  readonly model: LlamaModel;
+  readonly memory: LlamaMemory;
+  readonly #nVocab: number;
+
+  constructor(fns: ContextFns, memoryFns: MemoryFns, model: LlamaModel, ptr: ContextPtr, isKvUnified: boolean) {
+    this.#fns = fns;
+    this.#ptr = ptr;
+    this.model = model;
+    const nSeqMax = fns.n_seq_max(ptr);
+    const shape = { nSeqMax, isSingleStream: isKvUnified || nSeqMax === 1 };
+    this.memory = new LlamaMemory(memoryFns, fns.get_memory(ptr) as MemoryPtr, shape, () => this.ptr);
+    this.#nVocab = model.vocab.nTokens();
+  }
+
+  /** The native handle; throws once the context is freed. */
+  get ptr(): ContextPtr {
+    if (!this.#ptr) throw new Error('context was freed');
+    return this.#ptr;
+  }
+
+  /** llama_n_ctx: the KV cells actually allocated (may differ from what was asked). */
+  nCtx(): number {
+    return this.#fns.n_ctx(this.ptr);
+  }
+
+  /** llama_n_batch */
+  nBatch(): number {
+    return this.#fns.n_batch(this.ptr);
+  }
+
+  /** llama_n_ubatch */
+  nUbatch(): number {
+    return this.#fns.n_ubatch(this.ptr);
+  }
+
+  /** llama_n_seq_max */
+  nSeqMax(): number {
+    return this.#fns.n_seq_max(this.ptr);
+  }
+
+  /** llama_set_n_threads */
+  setNThreads(nThreads: number, nThreadsBatch: number): void {
+    this.#fns.set_n_threads(this.ptr, nThreads, nThreadsBatch);
+  }
+
+  /**
+   * llama_decode on the calling thread. Returns llama.cpp's status: 0 ok, 1 no KV slot for the batch,
+   * 2 aborted, -1 invalid batch, < -1 fatal.
+   */
+  decode(batch: LlamaBatch): number {
+    return this.#fns.decode(this.ptr, batch.value);
+  }
+
+  /**
+   * llama_decode on a koffi worker thread, so the event loop keeps running during a long step. Until
+   * it settles, make no other call on this context and do not touch the batch or free either.
+   */
+  decodeAsync(batch: LlamaBatch): Promise<number> {
+    const ptr = this.ptr;
+    return new Promise((resolve, reject) => {
+      this.#fns.decode.async(ptr, batch.value, (err: unknown, status: number) => (err ? reject(err) : resolve(status)));
+    });
+  }
+
+  /**
+   * llama_get_logits_ith: the n_vocab logits of batch token `i` (negative counts from the last output),
+   * as a view over llama.cpp's buffer, not a copy. Valid only until the next decode or free.
+   */
+  getLogitsIth(i: number): Float32Array {
+    const ptr = this.#fns.get_logits_ith(this.ptr, i);
+    if (!ptr) throw new RangeError(`no logits for batch token ${i}: it was not marked for output in the last decode`);
+    return new Float32Array(koffi.view(ptr, this.#nVocab * 4));
+  }
+
+  /** llama_perf_context: counted only when the context was created with perf: true. */
+  perfContext(): PerfContextData {
+    return this.#fns.perf_context(this.ptr) as PerfContextData;
+  }
+
+  /** llama_perf_context_reset */
+  perfContextReset(): void {
+    this.#fns.perf_context_reset(this.ptr);
+  }
+
+  /** llama_free. Free every context before its model. */
+  free(): void {
+    if (!this.#ptr) return;
+    this.#fns.free(this.#ptr);
+    this.#ptr = null;
+  }
+}
+
+/** llama_init_from_model; throws with llama.cpp's own reason (too many cells for memory, bad sizes…). */
+export function createContext(fns: ContextFns, memoryFns: MemoryFns, model: LlamaModel, options: ContextOptions): LlamaContext {
+  const params = contextParams(fns, options);
+  takeLastError();
+  const ptr = fns.init_from_model(model.ptr, params) as ContextPtr | null;
+  if (!ptr) throw new Error(`llama_init_from_model failed: ${takeLastError() || 'no reason logged'}`);
+  return new LlamaContext(fns, memoryFns, model, ptr, params.kv_unified);
+}
