@@ -1,0 +1,110 @@
+/**
+ * Engine throughput on the ~250M-parameter bench model: aggregate decode tok/s at 1, 4, 8 and 16
+ * streams, prefill tok/s, and time to first token of a 2,000-token prompt cold vs with 1,900 cached.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EngineClient, type GenerateInput } from '../src/engine/client.ts';
+import { synthModel } from '../src/engine/gguf/synth.ts';
+import type { SamplingParams } from '../src/engine/types.ts';
+
+const GREEDY: SamplingParams = {
+  temperature: 0, topP: 1, topK: 0, minP: 0, seed: 0,
+  presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1, penaltyLastN: 0, logitBias: [],
+};
+const STREAMS = [1, 4, 8, 16];
+const DECODE_TOKENS = 64;
+
+/** The bench model is generated on first use and kept outside git. */
+export async function benchModel(): Promise<string> {
+  const file = path.join(import.meta.dirname, '..', '.cache', 'bench', 'qwen2-bench-q8_0.gguf');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    console.log(`generating ${path.relative(process.cwd(), file)} (first run only)…`);
+    await synthModel({ arch: 'qwen2', preset: 'bench', wtype: 'q8_0', out: `${file}.partial` });
+    fs.renameSync(`${file}.partial`, file);
+  }
+  return file;
+}
+
+function input(tokens: number[], cacheKey: string, maxTokens: number): GenerateInput {
+  return { cacheKey, prompt: { tokens }, sampling: GREEDY, maxTokens, stop: [], stopOnEog: false };
+}
+
+/** Prompt tokens drawn from the vocabulary's ordinary range, different per `salt`. */
+function promptTokens(length: number, salt: number): number[] {
+  return Array.from({ length }, (_, i) => 300 + ((i * 7919 + salt * 104_729) % 900));
+}
+
+interface StreamTimes {
+  firstTokenAt: number;
+  tokenTimes: number[];
+}
+
+async function timeStream(engine: EngineClient, request: GenerateInput, start: number): Promise<StreamTimes> {
+  const tokenTimes: number[] = [];
+  for await (const event of engine.generate(request)) {
+    for (let i = 0; i < event.tokens.length; i++) tokenTimes.push(performance.now() - start);
+  }
+  return { firstTokenAt: tokenTimes[0], tokenTimes };
+}
+
+/** Decode rate summed over streams, counted once every stream is past its prefill. */
+async function decodeRate(engine: EngineClient, numStreams: number, round: number): Promise<number> {
+  const start = performance.now();
+  const streams = await Promise.all(
+    Array.from({ length: numStreams }, (_, i) =>
+      timeStream(engine, input(promptTokens(32, round * 100 + i), `decode-${round}-${i}`, DECODE_TOKENS), start)),
+  );
+  const from = Math.max(...streams.map((s) => s.firstTokenAt));
+  const to = Math.max(...streams.map((s) => s.tokenTimes[s.tokenTimes.length - 1]));
+  const tokens = streams.reduce((n, s) => n + s.tokenTimes.filter((t) => t > from).length, 0);
+  return (tokens / (to - from)) * 1000;
+}
+
+async function timeToFirstToken(engine: EngineClient, tokens: number[], cacheKey: string): Promise<number> {
+  const start = performance.now();
+  const { firstTokenAt } = await timeStream(engine, input(tokens, cacheKey, 1), start);
+  return firstTokenAt;
+}
+
+export async function runEngineBench() {
+  const modelPath = await benchModel();
+  const threads = os.availableParallelism();
+  const engine = await EngineClient.start({
+    modelPath, gpuLayers: -1, threads, numSlots: 16, numCacheHolders: 8, totalCells: 8192, maxSeqLen: 4096,
+    maxPrefillTokensPerStep: 512, maxQueueLength: 64,
+  });
+  try {
+    await decodeRate(engine, 1, 0); // warm-up: page in the weights
+    const decode: Record<string, number> = {};
+    for (const [round, n] of STREAMS.entries()) decode[n] = await decodeRate(engine, n, round + 1);
+
+    const long = promptTokens(2000, 999);
+    const coldMs = await timeToFirstToken(engine, long, 'cold');
+    await timeToFirstToken(engine, long.slice(0, 1900), 'warm');
+    const cachedMs = await timeToFirstToken(engine, long, 'warm');
+    const prefillTokPerS = (2000 / coldMs) * 1000;
+
+    const result = {
+      model: { path: path.basename(modelPath), params: engine.model.numParams, description: engine.model.description },
+      threads,
+      decodeTokPerS: decode,
+      decodeSpeedup8vs1: decode[8] / decode[1],
+      prefillTokPerS,
+      ttft2000: { coldMs, cached1900Ms: cachedMs, ratio: cachedMs / coldMs },
+    };
+    console.log(`\nEngine — ${result.model.description}, ${(result.model.params / 1e6).toFixed(1)}M params, ${threads} threads`);
+    console.table(STREAMS.map((n) => ({ streams: n, 'decode tok/s (sum)': +decode[n].toFixed(1), 'vs 1 stream': +(decode[n] / decode[1]).toFixed(2) })));
+    console.table([
+      { metric: 'prefill tok/s (2,000-token prompt)', value: +prefillTokPerS.toFixed(1) },
+      { metric: 'TTFT cold, 2,000 tokens (ms)', value: +coldMs.toFixed(1) },
+      { metric: 'TTFT with 1,900 cached (ms)', value: +cachedMs.toFixed(1) },
+      { metric: 'cached / cold', value: +(cachedMs / coldMs).toFixed(3) },
+    ]);
+    return result;
+  } finally {
+    await engine.close();
+  }
+}

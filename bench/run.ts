@@ -1,0 +1,21 @@
+/**
+ * `npm run bench`: runs each section, prints its tables and writes bench/results/<section>.json.
+ * Ratios (batched vs single, cached vs cold) are measured within one run, since the machine is shared.
+ * `npm run bench -- engine` runs one section.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { runEngineBench } from './engine.ts';
+
+const SECTIONS: Record<string, () => Promise<unknown>> = { engine: runEngineBench };
+
+const wanted = process.argv.slice(2);
+const resultsDir = path.join(import.meta.dirname, 'results');
+fs.mkdirSync(resultsDir, { recursive: true });
+for (const [name, run] of Object.entries(SECTIONS)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const result = await run();
+  const file = path.join(resultsDir, `${name}.json`);
+  fs.writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), ...(result as object) }, null, 2)}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), file)}\n`);
+}

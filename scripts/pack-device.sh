@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Packs what scripts/cuda-check.sh needs on an offline GPU machine into .cache/device/: the llama.cpp
+# v0.4.0 source (from the git bundle inside node-llama-cpp@3.21.1) and the runtime node_modules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .cache/device
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+npm pack --silent --pack-destination "$work" node-llama-cpp@3.21.1 > /dev/null
+tar xzf "$work"/node-llama-cpp-3.21.1.tgz -C "$work" package/llama/gitRelease.bundle
+git init -q "$work/src" && git -C "$work/src" fetch -q "$work/package/llama/gitRelease.bundle" HEAD && git -C "$work/src" checkout -q FETCH_HEAD
+tar czf .cache/device/llama-src.tar.gz -C "$work/src" CMakeLists.txt cmake ggml src include licenses LICENSE vendor common
+tar czf .cache/device/node_modules.tar.gz --exclude='node_modules/koffi/build/koffi/[!l]*' \
+  --exclude='node_modules/koffi/build/koffi/linux_[!x]*' --exclude='node_modules/koffi/src' --exclude='node_modules/koffi/vendor' \
+  node_modules/@esbuild node_modules/esbuild node_modules/tsx node_modules/koffi node_modules/@sinclair \
+  node_modules/@node-llama-cpp/linux-x64
+ls -la .cache/device

@@ -1,0 +1,25 @@
+/**
+ * @module cli/main
+ * `seekstack <command>`: each command is a module in ./commands exporting `run(args) → exit code`.
+ * Commands load lazily so `seekstack doctor` never pays for the server's imports.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  doctor: { summary: 'libraries, llama.cpp release, backends, devices and threads', load: () => import('./commands/doctor.ts') },
+  'synth-model': { summary: 'write a random-weight test or benchmark GGUF', load: () => import('./commands/synth-model.ts') },
+  generate: { summary: 'run one prompt through the engine and stream the output', load: () => import('./commands/generate.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: seekstack <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+const [name, ...args] = process.argv.slice(2);
+const command = name === undefined ? undefined : COMMANDS[name];
+if (!command) {
+  process.stderr.write(name && !['-h', '--help', 'help'].includes(name) ? `unknown command: ${name}\n\n${usage()}` : usage());
+  process.exitCode = name && !['-h', '--help', 'help'].includes(name) ? 2 : 0;
+} else {
+  process.exitCode = await (await command.load()).run(args);
+}

@@ -1,0 +1,119 @@
+/**
+ * @module engine/model-host
+ * Everything the engine process builds around one loaded model: the validated GGUF, the llama.cpp
+ * model and unified-KV context, the batch, the prefix tree, the scheduler and the runner, plus the
+ * conversion of a submit message into a GenerationRequest (tokenizing text prompts).
+ */
+import path from 'node:path';
+import { EngineError } from './errors.ts';
+import { loadLlama } from './llama/index.ts';
+import type { LlamaModel } from './llama/model.ts';
+import { validateModelFile } from './model-file.ts';
+import { PrefixTree } from './prefix/tree.ts';
+import type { EngineConfig, ModelInfo, SubmitMessage } from './protocol.ts';
+import { Runner } from './runner.ts';
+import { buildSampler } from './sampling/chain.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
+import type { CacheKey, GenerationRequest, RequestId, SeqId } from './types.ts';
+
+/** llama.cpp's limit on distinct sequence ids in one context. */
+const LLAMA_MAX_SEQ = 256;
+
+export interface EngineModel {
+  info: ModelInfo;
+  model: LlamaModel;
+  scheduler: Scheduler;
+  runner: Runner;
+  toRequest(message: SubmitMessage): GenerationRequest;
+  detokenize(tokens: number[]): string;
+}
+
+export async function openModel(config: EngineConfig): Promise<EngineModel> {
+  const summary = validateModelFile(config.modelPath);
+  const llama = loadLlama({ libDir: config.libDir });
+  const nSeqMax = config.numSlots + config.numCacheHolders;
+  if (nSeqMax > LLAMA_MAX_SEQ) {
+    throw new EngineError('invalid_request', `slots + cache holders = ${nSeqMax}, llama.cpp allows ${LLAMA_MAX_SEQ}`);
+  }
+  const gpuLayers = config.gpuLayers >= 0 ? config.gpuLayers : llama.hasGpu ? -1 : 0;
+  const model = await llama.loadModel(config.modelPath, { nGpuLayers: gpuLayers });
+  const nBatch = config.numSlots + config.maxPrefillTokensPerStep;
+  const ctx = llama.createContext(model, {
+    nCtx: config.totalCells,
+    nBatch,
+    nUbatch: Math.min(nBatch, 512),
+    nSeqMax,
+    nThreads: config.threads,
+    nThreadsBatch: config.threads,
+    kvUnified: true,
+    // On CPU, ggml's flash attention accumulates in F16 and its result depends on where a sequence's
+    // cells sit in the unified cache, so a prefix hit could change greedy output; exact is the default.
+    flashAttn: config.flashAttention ?? llama.hasGpu,
+  });
+  const totalCells = ctx.nCtx();
+  const trainContext = model.nCtxTrain();
+  const maxSeqLen = Math.min(config.maxSeqLen > 0 ? config.maxSeqLen : trainContext, trainContext, totalCells);
+  const vocab = model.vocab;
+  const kv = {
+    seqCp: (src: SeqId, dst: SeqId, p0: number, p1: number) => ctx.memory.seqCp(src, dst, p0, p1),
+    seqRm: (seq: SeqId, p0: number, p1: number) => void ctx.memory.seqRm(seq, p0, p1),
+  };
+  const holders = Array.from({ length: config.numCacheHolders }, (_, i) => (config.numSlots + i) as SeqId);
+  const scheduler = new Scheduler(
+    { numSlots: config.numSlots, maxQueueLength: config.maxQueueLength, maxPrefillTokensPerStep: config.maxPrefillTokensPerStep, maxSeqLen, totalCells },
+    { kv, tree: new PrefixTree(kv, holders), text: { pieceBytes: (t) => vocab.tokenToPiece(t, false), isEog: (t) => vocab.isEog(t) } },
+  );
+  const batch = llama.createBatch(nBatch, 1);
+  const runner = new Runner(ctx, batch, (request) => buildSampler(llama.sampler, vocab, request.sampling));
+
+  const fim = [vocab.fimPre(), vocab.fimSuf(), vocab.fimMid()];
+  const special = (token: number) => (token >= 0 ? new TextDecoder().decode(vocab.tokenToPiece(token, true)) : null);
+  const info: ModelInfo = {
+    path: path.resolve(config.modelPath),
+    name: summary.name,
+    architecture: summary.architecture,
+    description: model.desc(),
+    numParams: model.nParams(),
+    sizeBytes: model.size(),
+    trainContextLength: trainContext,
+    maxSeqLen,
+    vocabSize: vocab.nTokens(),
+    chatTemplate: model.chatTemplate(),
+    bosToken: special(vocab.bos()),
+    eosToken: special(vocab.eos()),
+    addBos: vocab.getAddBos(),
+    fim: fim.every((t) => t >= 0) ? { prefix: fim[0], suffix: fim[1], middle: fim[2] } : null,
+    gpuLayers,
+    threads: config.threads,
+    numSlots: config.numSlots,
+    totalCells,
+  };
+
+  return {
+    info,
+    model,
+    scheduler,
+    runner,
+    toRequest(message) {
+      const promptTokens =
+        'tokens' in message.prompt ? message.prompt.tokens : Array.from(vocab.tokenize(message.prompt.text, message.prompt.addSpecial, true));
+      const invalid = promptTokens.find((t) => t >= info.vocabSize);
+      if (invalid !== undefined) throw new EngineError('invalid_request', `prompt token ${invalid} is outside the vocabulary (0..${info.vocabSize - 1})`);
+      const { penaltyLastN } = message.sampling;
+      return {
+        id: message.id as RequestId,
+        cacheKey: message.cacheKey as CacheKey,
+        promptTokens,
+        sampling: { ...message.sampling, penaltyLastN: penaltyLastN === -1 ? maxSeqLen : penaltyLastN },
+        maxTokens: message.maxTokens,
+        stop: message.stop,
+        topLogprobs: message.topLogprobs,
+        stopOnEog: message.stopOnEog,
+      };
+    },
+    detokenize(tokens) {
+      const decoder = new TextDecoder();
+      return tokens.map((t) => decoder.decode(vocab.tokenToPiece(t, true), { stream: true })).join('') + decoder.decode();
+    },
+  };
+}

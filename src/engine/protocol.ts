@@ -1,0 +1,152 @@
+/**
+ * @module engine/protocol
+ * Messages between the server process and the engine process. Each side validates what it receives
+ * once, here, and trusts it afterwards. Tokens flow out as one `step` message per decode step.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ENGINE_ERROR_CODES, type EngineErrorCode } from './errors.ts';
+
+const Int = Type.Integer();
+const Num = Type.Number();
+
+export const EngineConfigSchema = Type.Object({
+  modelPath: Type.String({ minLength: 1 }),
+  libDir: Type.Optional(Type.String()),
+  /** Layers offloaded to a GPU; -1 means all when a GPU backend is present. */
+  gpuLayers: Int,
+  threads: Type.Integer({ minimum: 1 }),
+  numSlots: Type.Integer({ minimum: 1, maximum: 128 }),
+  /** Sequence ids kept for the prefix cache, beyond the slots (llama.cpp allows 256 in all). */
+  numCacheHolders: Type.Integer({ minimum: 0, maximum: 127 }),
+  /** KV cells in the unified cache, shared by all slots and the prefix cache. */
+  totalCells: Type.Integer({ minimum: 64 }),
+  /** Longest prompt + output of one request; 0 = the model's training context, capped by totalCells. */
+  maxSeqLen: Type.Integer({ minimum: 0 }),
+  maxPrefillTokensPerStep: Type.Integer({ minimum: 1 }),
+  maxQueueLength: Type.Integer({ minimum: 0 }),
+  /** Flash attention; default on with a GPU, off on CPU. */
+  flashAttention: Type.Optional(Type.Boolean()),
+});
+export type EngineConfig = Static<typeof EngineConfigSchema>;
+
+const SamplingSchema = Type.Object({
+  temperature: Type.Number({ minimum: 0 }),
+  topP: Type.Number({ minimum: 0, maximum: 1 }),
+  topK: Type.Integer({ minimum: 0 }),
+  minP: Type.Number({ minimum: 0, maximum: 1 }),
+  seed: Int,
+  presencePenalty: Num,
+  frequencyPenalty: Num,
+  repetitionPenalty: Type.Number({ exclusiveMinimum: 0 }),
+  penaltyLastN: Type.Integer({ minimum: -1 }),
+  logitBias: Type.Array(Type.Object({ token: Type.Integer({ minimum: 0 }), bias: Num })),
+  grammar: Type.Optional(Type.Object({ text: Type.String(), root: Type.String() })),
+});
+
+export const SubmitSchema = Type.Object({
+  type: Type.Literal('submit'),
+  id: Type.String({ minLength: 1 }),
+  cacheKey: Type.String(),
+  prompt: Type.Union([
+    Type.Object({ tokens: Type.Array(Type.Integer({ minimum: 0 })) }),
+    /** Text is tokenized in the engine; special tokens written in it (e.g. from a chat template) are parsed. */
+    Type.Object({ text: Type.String(), addSpecial: Type.Boolean() }),
+  ]),
+  sampling: SamplingSchema,
+  maxTokens: Type.Integer({ minimum: 1 }),
+  stop: Type.Array(Type.String()),
+  topLogprobs: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+  stopOnEog: Type.Boolean(),
+});
+export type SubmitMessage = Static<typeof SubmitSchema>;
+
+export const ToEngineSchema = Type.Union([
+  Type.Object({ type: Type.Literal('init'), config: EngineConfigSchema }),
+  SubmitSchema,
+  Type.Object({ type: Type.Literal('cancel'), id: Type.String() }),
+  Type.Object({ type: Type.Literal('tokenize'), rpcId: Int, text: Type.String(), addSpecial: Type.Boolean() }),
+  Type.Object({ type: Type.Literal('detokenize'), rpcId: Int, tokens: Type.Array(Type.Integer({ minimum: 0 })) }),
+  Type.Object({ type: Type.Literal('stats'), rpcId: Int }),
+]);
+export type ToEngine = Static<typeof ToEngineSchema>;
+
+export const ModelInfoSchema = Type.Object({
+  path: Type.String(),
+  name: Type.String(),
+  architecture: Type.String(),
+  description: Type.String(),
+  numParams: Num,
+  sizeBytes: Num,
+  trainContextLength: Int,
+  maxSeqLen: Int,
+  vocabSize: Int,
+  chatTemplate: Type.Union([Type.String(), Type.Null()]),
+  bosToken: Type.Union([Type.String(), Type.Null()]),
+  eosToken: Type.Union([Type.String(), Type.Null()]),
+  addBos: Type.Boolean(),
+  fim: Type.Union([Type.Object({ prefix: Int, suffix: Int, middle: Int }), Type.Null()]),
+  gpuLayers: Int,
+  threads: Int,
+  numSlots: Int,
+  totalCells: Int,
+});
+export type ModelInfo = Static<typeof ModelInfoSchema>;
+
+const TokenLogprobSchema = Type.Object({ token: Int, logprob: Num, bytes: Type.Array(Int) });
+
+const StepEventSchema = Type.Object({
+  id: Type.String(),
+  step: Int,
+  tokens: Type.Array(Int),
+  text: Type.String(),
+  logprobs: Type.Optional(
+    Type.Array(
+      Type.Object({
+        token: Int,
+        logprob: Type.Optional(TokenLogprobSchema),
+        topLogprobs: Type.Optional(Type.Array(TokenLogprobSchema)),
+      }),
+    ),
+  ),
+  finishReason: Type.Optional(
+    Type.Union([Type.Literal('stop'), Type.Literal('length'), Type.Literal('cancelled'), Type.Literal('error')]),
+  ),
+  usage: Type.Optional(Type.Object({ promptTokens: Int, promptCacheHitTokens: Int, completionTokens: Int })),
+  error: Type.Optional(Type.String()),
+});
+
+export const StatsSchema = Type.Object({
+  numWaiting: Int,
+  numRunning: Int,
+  numCachedTokens: Int,
+  numFreeCells: Int,
+  numSteps: Int,
+});
+export type EngineStats = Static<typeof StatsSchema>;
+
+const ErrorCodeSchema = Type.Unsafe<EngineErrorCode>(Type.Union(ENGINE_ERROR_CODES.map((c) => Type.Literal(c))));
+
+export const FromEngineSchema = Type.Union([
+  Type.Object({ type: Type.Literal('ready'), model: ModelInfoSchema }),
+  Type.Object({ type: Type.Literal('fatal'), code: ErrorCodeSchema, message: Type.String() }),
+  Type.Object({ type: Type.Literal('step'), events: Type.Array(StepEventSchema) }),
+  Type.Object({ type: Type.Literal('rejected'), id: Type.String(), code: ErrorCodeSchema, message: Type.String() }),
+  Type.Object({
+    type: Type.Literal('rpc'),
+    rpcId: Int,
+    result: Type.Optional(Type.Unknown()),
+    error: Type.Optional(Type.String()),
+  }),
+]);
+export type FromEngine = Static<typeof FromEngineSchema>;
+
+/** A checker that throws one readable line naming the first invalid field. */
+export function compileParser<T extends TSchema>(schema: T, what: string): (value: unknown) => Static<T> {
+  const check = TypeCompiler.Compile(schema);
+  return (value) => {
+    if (check.Check(value)) return value;
+    const first = check.Errors(value).First();
+    throw new Error(`invalid ${what}: ${first ? `${first.path || '/'} ${first.message}` : 'unknown error'}`);
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * @module engine/runner
+ * Executes a StepPlan: fills one llama_batch, runs one llama_decode, samples one token for every chunk
+ * that asked for logits. It decides nothing: who runs and with how many tokens is the scheduler's call.
+ */
+import type { LlamaBatch } from './llama/batch.ts';
+import type { LlamaContext } from './llama/context.ts';
+import type { LlamaVocab } from './llama/vocab.ts';
+import { logSumExp, topLogprobs } from './sampling/logprobs.ts';
+import type { RequestSampler } from './sampling/chain.ts';
+import type { StepPlan } from './scheduler/scheduler.ts';
+import type { GenerationRequest, RequestId, SampledToken, TokenLogprob } from './types.ts';
+
+export class DecodeError extends Error {
+  readonly status: number;
+
+  constructor(status: number) {
+    super(`llama_decode failed with status ${status}`);
+    this.status = status;
+  }
+}
+
+interface Active {
+  sampler: RequestSampler;
+  topLogprobs?: number;
+}
+
+export class Runner {
+  readonly #ctx: LlamaContext;
+  readonly #batch: LlamaBatch;
+  readonly #vocab: LlamaVocab;
+  readonly #newSampler: (request: GenerationRequest) => RequestSampler;
+  readonly #active = new Map<RequestId, Active>();
+
+  constructor(ctx: LlamaContext, batch: LlamaBatch, newSampler: (request: GenerationRequest) => RequestSampler) {
+    this.#ctx = ctx;
+    this.#batch = batch;
+    this.#vocab = ctx.model.vocab;
+    this.#newSampler = newSampler;
+  }
+
+  /** Build samplers for newly admitted requests. Throws on a bad grammar; the caller rejects that request. */
+  admit(request: GenerationRequest): void {
+    this.#active.set(request.id, { sampler: this.#newSampler(request), topLogprobs: request.topLogprobs });
+  }
+
+  release(id: RequestId): void {
+    this.#active.get(id)?.sampler.free();
+    this.#active.delete(id);
+  }
+
+  async run(plan: StepPlan): Promise<Map<RequestId, SampledToken>> {
+    const batch = this.#batch;
+    batch.clear();
+    const outputs: Array<{ id: RequestId; index: number }> = [];
+    for (const chunk of plan.chunks) {
+      const last = chunk.tokens.length - 1;
+      chunk.tokens.forEach((token, i) => {
+        const index = batch.add(token, chunk.startPos + i, chunk.seqId, chunk.needsLogits && i === last);
+        if (chunk.needsLogits && i === last) outputs.push({ id: chunk.id, index });
+      });
+    }
+    const status = await this.#ctx.decodeAsync(batch);
+    if (status !== 0) throw new DecodeError(status);
+    const sampled = new Map<RequestId, SampledToken>();
+    for (const { id, index } of outputs) {
+      const active = this.#active.get(id);
+      if (active) sampled.set(id, this.#sample(active, index));
+    }
+    return sampled;
+  }
+
+  #sample(active: Active, index: number): SampledToken {
+    if (active.topLogprobs === undefined) return { token: active.sampler.sample(this.#ctx, index) };
+    // Read the model's own distribution before the sampler chain reshapes it (as OpenAI reports logprobs).
+    const logits = this.#ctx.getLogitsIth(index);
+    const lse = logSumExp(logits);
+    const alternatives = topLogprobs(logits, active.topLogprobs, lse).map((a) => this.#entry(a.token, a.logprob));
+    const rawOfSampled = new Map(alternatives.map((a) => [a.token, a.logprob]));
+    const token = active.sampler.sample(this.#ctx, index);
+    const logprob = rawOfSampled.get(token) ?? this.#ctx.getLogitsIth(index)[token] - lse;
+    return { token, logprob: this.#entry(token, logprob), topLogprobs: alternatives };
+  }
+
+  #entry(token: number, logprob: number): TokenLogprob {
+    return { token, logprob, bytes: Array.from(this.#vocab.tokenToPiece(token, true)) };
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * @module engine/scheduler
+ * Continuous batching in the manner of vLLM v1: each step plans one `llama_decode` holding exactly one
+ * token for every decoding sequence plus at most `maxPrefillTokensPerStep` prompt tokens (chunked
+ * prefill), so a long prompt never freezes the streams already running.
+ *
+ * The loop is three calls: `schedule()` returns a plain-data `StepPlan`, the runner decodes it and
+ * samples, `update(plan, sampled)` advances the requests and returns the step's events. This module never
+ * touches llama.cpp: KV cells are reached through `KvMemory` and text through `TokenText`.
+ */
+import { EngineError } from '../errors.ts';
+import type { KvMemory } from '../prefix/kv-memory.ts';
+import type { PrefixTree } from '../prefix/tree.ts';
+import {
+  finishReasonOf,
+  type GenerationRequest,
+  type RequestId,
+  type RequestStatus,
+  type SampledToken,
+  type SeqId,
+  type StepEvent,
+  type Token,
+} from '../types.ts';
+import { FairQueue } from './fair-queue.ts';
+import { Sequence } from './sequence.ts';
+
+export interface SchedulerConfig {
+  /** Sequence ids 0..numSlots-1 run requests; at most this many requests run at once. */
+  numSlots: number;
+  maxQueueLength: number;
+  maxPrefillTokensPerStep: number;
+  /** Longest sequence (prompt + output) one request may reach. */
+  maxSeqLen: number;
+  /** KV cells in the unified cache. */
+  totalCells: number;
+}
+
+export interface TokenText {
+  pieceBytes(token: Token): Uint8Array;
+  isEog(token: Token): boolean;
+}
+
+export interface ScheduledChunk {
+  id: RequestId;
+  seqId: SeqId;
+  startPos: number;
+  tokens: Token[];
+  /** True when the chunk ends at the sequence's last token, so the step samples for it. */
+  needsLogits: boolean;
+}
+
+export interface StepPlan {
+  step: number;
+  chunks: ScheduledChunk[];
+  numTokens: number;
+  /** Requests entering a slot for the first time this step (the runner builds their samplers). */
+  admitted: GenerationRequest[];
+  preempted: RequestId[];
+}
+
+export interface SchedulerStats {
+  numWaiting: number;
+  numRunning: number;
+  numCachedTokens: number;
+  numFreeCells: number;
+}
+
+export class Scheduler {
+  readonly #config: SchedulerConfig;
+  readonly #kv: KvMemory;
+  readonly #tree: PrefixTree;
+  readonly #text: TokenText;
+  readonly #waiting = new FairQueue<Sequence>();
+  /** In admission order: the newest is preempted first. */
+  #running: Sequence[] = [];
+  readonly #byId = new Map<RequestId, Sequence>();
+  readonly #freeSlots: SeqId[];
+  #outbox: StepEvent[] = [];
+  #step = 0;
+
+  constructor(config: SchedulerConfig, deps: { kv: KvMemory; tree: PrefixTree; text: TokenText }) {
+    if (config.maxSeqLen > config.totalCells) throw new Error('maxSeqLen cannot exceed totalCells');
+    this.#config = config;
+    this.#kv = deps.kv;
+    this.#tree = deps.tree;
+    this.#text = deps.text;
+    this.#freeSlots = Array.from({ length: config.numSlots }, (_, i) => (config.numSlots - 1 - i) as SeqId);
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Queue a request. Throws EngineError when the queue is full or the prompt cannot fit. */
+  add(request: GenerationRequest): void {
+    const numPromptTokens = request.promptTokens.length;
+    if (numPromptTokens === 0) throw new EngineError('invalid_request', 'the prompt is empty');
+    if (this.#byId.has(request.id)) throw new EngineError('invalid_request', `duplicate request id ${request.id}`);
+    if (numPromptTokens >= this.#config.maxSeqLen) {
+      throw new EngineError(
+        'context_length_exceeded',
+        `the prompt has ${numPromptTokens} tokens but the context holds ${this.#config.maxSeqLen} tokens (prompt + output)`,
+      );
+    }
+    if (this.#waiting.size >= this.#config.maxQueueLength) {
+      throw new EngineError(
+        'overloaded',
+        `the server is overloaded: ${this.#waiting.size} requests are already waiting (limit ${this.#config.maxQueueLength})`,
+      );
+    }
+    const seq = new Sequence(request);
+    this.#byId.set(request.id, seq);
+    this.#waiting.push(request.cacheKey, seq);
+  }
+
+  /** Cancel a request; it stops at the next step. Returns false for an unknown (or finished) id. */
+  cancel(id: RequestId): boolean {
+    const seq = this.#byId.get(id);
+    if (!seq) return false;
+    if (this.#waiting.remove((s) => s === seq)) this.#finish(seq, 'finished_cancelled');
+    else seq.cancelRequested = true;
+    return true;
+  }
+
+  hasWork(): boolean {
+    return this.#running.length > 0 || this.#waiting.size > 0 || this.#outbox.length > 0;
+  }
+
+  stats(): SchedulerStats {
+    return {
+      numWaiting: this.#waiting.size,
+      numRunning: this.#running.length,
+      numCachedTokens: this.#tree.size(),
+      numFreeCells: this.#numFreeCells(),
+    };
+  }
+
+  schedule(): StepPlan {
+    const plan: StepPlan = { step: ++this.#step, chunks: [], numTokens: 0, admitted: [], preempted: [] };
+    for (const seq of this.#running.filter((s) => s.cancelRequested)) this.#finish(seq, 'finished_cancelled');
+    this.#admit(plan);
+    this.#planDecodes(plan);
+    this.#planPrefills(plan);
+    if (plan.chunks.length === 0 && this.#running.length > 1) {
+      // Every running request is mid-prefill and no cell is free: make room by preempting the newest.
+      this.#preempt(this.#running[this.#running.length - 1], plan);
+      this.#planPrefills(plan);
+    }
+    plan.numTokens = plan.chunks.reduce((n, c) => n + c.tokens.length, 0);
+    return plan;
+  }
+
+  /** Advance every request in `plan` with the tokens the runner sampled; returns this step's events. */
+  update(plan: StepPlan, sampled: ReadonlyMap<RequestId, SampledToken>): StepEvent[] {
+    const events = this.#takeOutbox();
+    for (const chunk of plan.chunks) {
+      const seq = this.#byId.get(chunk.id);
+      if (!seq) continue;
+      seq.numComputedTokens += chunk.tokens.length;
+      const sample = chunk.needsLogits ? sampled.get(chunk.id) : undefined;
+      if (sample) events.push(this.#accept(seq, sample, plan.step));
+    }
+    return events.concat(this.#takeOutbox());
+  }
+
+  /** The decode of `plan` failed: every request in it ends with an error, the others go on. */
+  fail(plan: StepPlan, message: string): StepEvent[] {
+    for (const chunk of plan.chunks) {
+      const seq = this.#byId.get(chunk.id);
+      if (seq) this.#finish(seq, 'finished_error', message);
+    }
+    return this.#takeOutbox();
+  }
+
+  // ---------------------------------------------------------------- planning helpers
+
+  #admit(plan: StepPlan): void {
+    while (this.#freeSlots.length > 0 && this.#waiting.size > 0) {
+      const seq = this.#waiting.shift() as Sequence;
+      const seqId = this.#freeSlots.pop() as SeqId;
+      const match = this.#tree.match(seq.request.cacheKey, seq.tokens);
+      // Keep at least one token to compute so the step yields logits for it.
+      const numShared = Math.min(match.numCachedTokens, seq.tokens.length - 1);
+      this.#tree.lock(match.node);
+      this.#tree.copyPrefix(match.node, numShared, seqId);
+      seq.cacheMatch = match;
+      seq.seqId = seqId;
+      seq.status = 'running';
+      seq.numComputedTokens = numShared;
+      seq.numSharedTokens = numShared;
+      if (!seq.isAdmittedBefore) {
+        seq.numCacheHitTokens = Math.min(numShared, seq.numPromptTokens);
+        seq.isAdmittedBefore = true;
+        plan.admitted.push(seq.request);
+      }
+      this.#running.push(seq);
+    }
+  }
+
+  #planDecodes(plan: StepPlan): void {
+    let decoders = this.#running.filter((s) => s.isDecoding);
+    while (decoders.length > 0 && !this.#makeRoom(decoders.length)) {
+      const victim = this.#running[this.#running.length - 1];
+      this.#preempt(victim, plan);
+      decoders = decoders.filter((s) => s !== victim);
+    }
+    for (const seq of decoders) plan.chunks.push(this.#chunk(seq, 1));
+  }
+
+  #planPrefills(plan: StepPlan): void {
+    let budget = this.#config.maxPrefillTokensPerStep;
+    for (const seq of this.#running) {
+      if (budget <= 0) break;
+      if (seq.isDecoding) continue;
+      const planned = this.#numPlannedCells(plan);
+      const wanted = Math.min(seq.numPendingTokens, budget);
+      this.#makeRoom(planned + wanted);
+      const numTokens = Math.min(wanted, this.#numFreeCells() - planned);
+      if (numTokens <= 0) break;
+      plan.chunks.push(this.#chunk(seq, numTokens));
+      budget -= numTokens;
+    }
+  }
+
+  #chunk(seq: Sequence, numTokens: number): ScheduledChunk {
+    const startPos = seq.numComputedTokens;
+    return {
+      id: seq.request.id,
+      seqId: seq.seqId as SeqId,
+      startPos,
+      tokens: seq.tokens.slice(startPos, startPos + numTokens),
+      needsLogits: startPos + numTokens === seq.tokens.length,
+    };
+  }
+
+  #numFreeCells(): number {
+    let used = this.#tree.size();
+    for (const seq of this.#running) used += seq.numPrivateCells;
+    return this.#config.totalCells - used;
+  }
+
+  #numPlannedCells(plan: StepPlan): number {
+    return plan.chunks.reduce((n, c) => n + c.tokens.length, 0);
+  }
+
+  /** Evict cached prefixes until `numCells` cells are free beyond what is already planned. */
+  #makeRoom(numCells: number): boolean {
+    const missing = numCells - this.#numFreeCells();
+    if (missing > 0) this.#tree.evict(missing);
+    return this.#numFreeCells() >= numCells;
+  }
+
+  #preempt(seq: Sequence, plan: StepPlan): void {
+    this.#releaseSlot(seq, false);
+    seq.status = 'preempted';
+    seq.numComputedTokens = 0;
+    seq.numSharedTokens = 0;
+    plan.chunks = plan.chunks.filter((c) => c.id !== seq.request.id);
+    plan.preempted.push(seq.request.id);
+    seq.status = 'waiting';
+    this.#waiting.pushFront(seq.request.cacheKey, seq);
+  }
+
+  // ---------------------------------------------------------------- update helpers
+
+  #accept(seq: Sequence, sample: SampledToken, step: number): StepEvent {
+    const { token } = sample;
+    seq.tokens.push(token);
+    const event: StepEvent = { id: seq.request.id, step, tokens: [token], text: '' };
+    if (sample.logprob) event.logprobs = [sample];
+    if (seq.request.stopOnEog && this.#text.isEog(token)) {
+      this.#finish(seq, 'finished_stopped', undefined, event);
+      return event;
+    }
+    const { text, stopped } = seq.text.push(this.#text.pieceBytes(token));
+    event.text = text;
+    if (stopped) this.#finish(seq, 'finished_stopped', undefined, event, false);
+    else if (seq.numOutputTokens >= seq.request.maxTokens || seq.tokens.length >= this.#config.maxSeqLen) {
+      this.#finish(seq, 'finished_length', undefined, event);
+    }
+    return event;
+  }
+
+  /**
+   * End a request. Its event is `event` when the step produced one, else a new event in the outbox.
+   * Computed tokens go into the prefix cache unless the request failed.
+   */
+  #finish(seq: Sequence, status: RequestStatus, error?: string, event?: StepEvent, flushText = true): void {
+    const wasRunning = seq.status === 'running';
+    seq.status = status;
+    const target = event ?? { id: seq.request.id, step: this.#step, tokens: [], text: '' };
+    if (flushText) target.text += seq.text.flush();
+    target.finishReason = finishReasonOf(status);
+    target.usage = {
+      promptTokens: seq.numPromptTokens,
+      promptCacheHitTokens: seq.numCacheHitTokens,
+      completionTokens: seq.numOutputTokens,
+    };
+    if (error) target.error = error;
+    if (!event) this.#outbox.push(target);
+    if (wasRunning) this.#releaseSlot(seq, status !== 'finished_error');
+    this.#byId.delete(seq.request.id);
+  }
+
+  #releaseSlot(seq: Sequence, isCacheable: boolean): void {
+    const seqId = seq.seqId as SeqId;
+    if (isCacheable && seq.numComputedTokens > 0) {
+      this.#tree.insert(seq.request.cacheKey, seq.tokens.slice(0, seq.numComputedTokens), seqId);
+    }
+    this.#kv.seqRm(seqId, 0, -1);
+    if (seq.cacheMatch) this.#tree.unlock(seq.cacheMatch.node);
+    seq.cacheMatch = null;
+    seq.seqId = null;
+    this.#running = this.#running.filter((s) => s !== seq);
+    this.#freeSlots.push(seqId);
+  }
+
+  #takeOutbox(): StepEvent[] {
+    const events = this.#outbox;
+    this.#outbox = [];
+    return events;
+  }
+}

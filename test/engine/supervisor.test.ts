@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { EngineClient } from '../../src/engine/client.ts';
+import { EngineError } from '../../src/engine/errors.ts';
+import { collect, engineConfig, request, startEngine } from '../helpers/engine.ts';
+import { scratchDir, tinyModel } from '../helpers/models.ts';
+
+describe('engine process supervision', () => {
+  it('fails in-flight requests when the engine is killed, then restarts and serves again', async (t) => {
+    const engine = await startEngine(t, await tinyModel('qwen2'));
+    const firstPid = engine.pid;
+    const inFlight = [0, 1, 2].map((i) => collect(engine.generate(request(`crash ${i}`, { maxTokens: 100000 }))));
+    const restarted = new Promise((resolve) => engine.once('restart', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(firstPid as number, 'SIGKILL');
+    const results = await Promise.allSettled(inFlight);
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.equal((r.reason as EngineError).code, 'engine_unavailable');
+    }
+    await restarted;
+    assert.notEqual(engine.pid, firstPid);
+    assert.equal(engine.restarts, 1);
+    const after = await collect(engine.generate(request('after the crash')));
+    assert.equal(after.finishReason, 'length');
+    assert.equal(after.tokens.length, 16);
+  });
+
+  describe('refuses malformed GGUF files without crashing any process', () => {
+    const cases: Array<[string, (bytes: Buffer) => Buffer, RegExp]> = [
+      ['truncated', (b) => b.subarray(0, Math.floor(b.length * 0.6)), /beyond the end of the file|truncated/i],
+      ['wrong magic', (b) => Buffer.concat([Buffer.from('GGML'), b.subarray(4)]), /magic/i],
+      ['version 1', (b) => { const c = Buffer.from(b); c.writeUInt32LE(1, 4); return c; }, /version 1/i],
+      ['missing feed_forward_length', (b) => renameKey(b, 'llama.feed_forward_length', 'llama.feed_forward_lengtx'), /feed_forward_length/],
+    ];
+    for (const [name, corrupt, expected] of cases) {
+      it(name, async () => {
+        const file = path.join(scratchDir(), `${name.replace(/\W+/g, '-')}.gguf`);
+        fs.writeFileSync(file, corrupt(fs.readFileSync(await tinyModel('llama'))));
+        await assert.rejects(EngineClient.start(engineConfig(file)), (e: EngineError) => {
+          assert.equal(e.code, 'model_invalid');
+          assert.match(e.message, expected);
+          assert.ok(!e.message.includes('\n'), 'one line');
+          return true;
+        });
+      });
+    }
+  });
+});
+
+/** Rename a metadata key in place (same length), so the file stays well-formed but lacks the key. */
+function renameKey(bytes: Buffer, from: string, to: string): Buffer {
+  const copy = Buffer.from(bytes);
+  const at = copy.indexOf(from);
+  assert.ok(at > 0 && from.length === to.length);
+  copy.write(to, at);
+  return copy;
+}
