@@ -14,4 +14,6 @@ tar czf .cache/device/node_modules.tar.gz --exclude='node_modules/koffi/build/ko
   --exclude='node_modules/koffi/build/koffi/linux_[!x]*' --exclude='node_modules/koffi/src' --exclude='node_modules/koffi/vendor' \
   node_modules/@esbuild node_modules/esbuild node_modules/tsx node_modules/koffi node_modules/@sinclair \
   node_modules/@node-llama-cpp/linux-x64
+node_bin=$(readlink -f "$(command -v node)")
+tar cf - -C "$(dirname "$node_bin")" --transform 's,^,bin/,' "$(basename "$node_bin")" | xz -T0 -6 > .cache/device/node.tar.xz
 ls -la .cache/device

@@ -25,7 +25,10 @@ export const EngineConfigSchema = Type.Object({
   maxSeqLen: Type.Integer({ minimum: 0 }),
   maxPrefillTokensPerStep: Type.Integer({ minimum: 1 }),
   maxQueueLength: Type.Integer({ minimum: 0 }),
-  /** Flash attention; default on with a GPU, off on CPU. */
+  /**
+   * Flash attention: faster with a unified KV cache, but rounding then depends on batch and cell
+   * placement. false gives bit-exact output across batch sizes and prefix hits. Default: on.
+   */
   flashAttention: Type.Optional(Type.Boolean()),
 });
 export type EngineConfig = Static<typeof EngineConfigSchema>;

@@ -20,6 +20,8 @@ export function engineConfig(modelPath: string, overrides: Partial<EngineConfig>
     maxSeqLen: 4096,
     maxPrefillTokensPerStep: 256,
     maxQueueLength: 64,
+    // Exact mode: the suite asserts token-for-token equality across batching and prefix hits.
+    flashAttention: false,
     ...overrides,
   };
 }
