@@ -9,7 +9,7 @@ import { EngineClient, type GenerateInput } from '../src/engine/client.ts';
 import { synthModel } from '../src/engine/gguf/synth.ts';
 import type { SamplingParams } from '../src/engine/types.ts';
 
-const GREEDY: SamplingParams = {
+export const GREEDY: SamplingParams = {
   temperature: 0, topP: 1, topK: 0, minP: 0, seed: 0,
   presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1, penaltyLastN: 0, logitBias: [],
 };
@@ -37,12 +37,20 @@ function promptTokens(length: number, salt: number): number[] {
   return Array.from({ length }, (_, i) => 300 + ((i * 7919 + salt * 104_729) % 900));
 }
 
-interface StreamTimes {
+export interface StreamTimes {
   firstTokenAt: number;
   tokenTimes: number[];
 }
 
-async function timeStream(engine: EngineClient, request: GenerateInput, start: number): Promise<StreamTimes> {
+/** Decode rate summed over streams, counting only tokens that arrive once every stream is past its prefill. */
+export function aggregateRate(streams: StreamTimes[]): number {
+  const from = Math.max(...streams.map((s) => s.firstTokenAt));
+  const to = Math.max(...streams.map((s) => s.tokenTimes[s.tokenTimes.length - 1]));
+  const tokens = streams.reduce((n, s) => n + s.tokenTimes.filter((t) => t > from).length, 0);
+  return (tokens / (to - from)) * 1000;
+}
+
+export async function timeStream(engine: EngineClient, request: GenerateInput, start: number): Promise<StreamTimes> {
   const tokenTimes: number[] = [];
   for await (const event of engine.generate(request)) {
     for (let i = 0; i < event.tokens.length; i++) tokenTimes.push(performance.now() - start);
@@ -50,17 +58,13 @@ async function timeStream(engine: EngineClient, request: GenerateInput, start: n
   return { firstTokenAt: tokenTimes[0], tokenTimes };
 }
 
-/** Decode rate summed over streams, counted once every stream is past its prefill. */
 async function decodeRate(engine: EngineClient, numStreams: number, round: number): Promise<number> {
   const start = performance.now();
   const streams = await Promise.all(
     Array.from({ length: numStreams }, (_, i) =>
       timeStream(engine, input(promptTokens(32, round * 100 + i), `decode-${round}-${i}`, DECODE_TOKENS), start)),
   );
-  const from = Math.max(...streams.map((s) => s.firstTokenAt));
-  const to = Math.max(...streams.map((s) => s.tokenTimes[s.tokenTimes.length - 1]));
-  const tokens = streams.reduce((n, s) => n + s.tokenTimes.filter((t) => t > from).length, 0);
-  return (tokens / (to - from)) * 1000;
+  return aggregateRate(streams);
 }
 
 async function timeToFirstToken(engine: EngineClient, tokens: number[], cacheKey: string): Promise<number> {

@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runEngineBench } from './engine.ts';
+import { runHttpBench } from './http.ts';
 
-const SECTIONS: Record<string, () => Promise<unknown>> = { engine: runEngineBench };
+const SECTIONS: Record<string, () => Promise<unknown>> = { engine: runEngineBench, http: runHttpBench };
 
 const wanted = process.argv.slice(2);
 const resultsDir = path.join(import.meta.dirname, 'results');

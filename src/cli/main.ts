@@ -4,6 +4,7 @@
  * Commands load lazily so `seekstack doctor` never pays for the server's imports.
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  serve: { summary: 'serve the DeepSeek/OpenAI-compatible API', load: () => import('./commands/serve.ts') },
   doctor: { summary: 'libraries, llama.cpp release, backends, devices and threads', load: () => import('./commands/doctor.ts') },
   'synth-model': { summary: 'write a random-weight test or benchmark GGUF', load: () => import('./commands/synth-model.ts') },
   generate: { summary: 'run one prompt through the engine and stream the output', load: () => import('./commands/generate.ts') },

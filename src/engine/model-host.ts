@@ -65,7 +65,7 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   const holders = Array.from({ length: config.numCacheHolders }, (_, i) => (config.numSlots + i) as SeqId);
   const scheduler = new Scheduler(
     { numSlots: config.numSlots, maxQueueLength: config.maxQueueLength, maxPrefillTokensPerStep: config.maxPrefillTokensPerStep, maxSeqLen, totalCells },
-    { kv, tree: new PrefixTree(kv, holders), text: { pieceBytes: (t) => vocab.tokenToPiece(t, false), isEog: (t) => vocab.isEog(t) } },
+    { kv, tree: new PrefixTree(kv, holders), text: { pieceBytes: (t) => vocab.tokenToPiece(t, true), isEog: (t) => vocab.isEog(t) } },
   );
   const batch = llama.createBatch(nBatch, 1);
   const runner = new Runner(ctx, batch, (request) => buildSampler(llama.sampler, vocab, request.sampling));

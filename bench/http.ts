@@ -1,0 +1,79 @@
+/**
+ * The HTTP layer's cost: the same decode streams as the engine bench, sent through HTTP+SSE with the
+ * openai client and compared with the engine alone on the same engine process (alternating, so load
+ * drift hits both), and the latency a request that needs no inference (GET /v1/models) sees.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { buildServer } from '../src/api/server.ts';
+import type { EngineClient } from '../src/engine/client.ts';
+import { ModelRegistry } from '../src/engine/registry.ts';
+import { aggregateRate, benchModel, GREEDY, timeStream, type StreamTimes } from './engine.ts';
+
+const STREAMS = [1, 4, 8, 16];
+const TOKENS = 64;
+const prompt = (i: number, round: number) => `Stream ${i} of round ${round}: tell a long story about the number ${i * 7919 + round}.`;
+
+async function engineRate(engine: EngineClient, numStreams: number, round: number): Promise<number> {
+  const start = performance.now();
+  return aggregateRate(await Promise.all(Array.from({ length: numStreams }, (_, i) => timeStream(engine, {
+    cacheKey: `e${round}-${i}`, prompt: { text: prompt(i, round), addSpecial: true }, sampling: GREEDY, maxTokens: TOKENS, stop: [], stopOnEog: false,
+  }, start))));
+}
+
+async function httpStream(client: OpenAI, model: string, text: string, start: number): Promise<StreamTimes> {
+  const tokenTimes: number[] = [];
+  const stream = await client.completions.create({ model, prompt: text, max_tokens: TOKENS, temperature: 0, stream: true, ignore_eos: true } as OpenAI.CompletionCreateParamsStreaming);
+  for await (const chunk of stream) {
+    if (chunk.choices[0]?.text) tokenTimes.push(performance.now() - start);
+  }
+  return { firstTokenAt: tokenTimes[0], tokenTimes };
+}
+
+async function httpRate(client: OpenAI, model: string, numStreams: number, round: number): Promise<number> {
+  const start = performance.now();
+  return aggregateRate(await Promise.all(Array.from({ length: numStreams }, (_, i) => httpStream(client, model, prompt(i, round), start))));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export async function runHttpBench() {
+  const models = await ModelRegistry.start([{
+    modelPath: await benchModel(), gpuLayers: -1, threads: os.availableParallelism(), numSlots: 16, numCacheHolders: 8,
+    totalCells: 8192, maxSeqLen: 4096, maxPrefillTokensPerStep: 512, maxQueueLength: 64,
+  }]);
+  const app = await buildServer({ models });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'bench', maxRetries: 0 });
+    const [model] = models.list();
+    await engineRate(model.client, 1, 0);
+    const rows = [];
+    for (const [round, n] of STREAMS.entries()) {
+      const engine = (await engineRate(model.client, n, round * 2 + 1) + await engineRate(model.client, n, round * 2 + 2)) / 2;
+      const http = (await httpRate(client, model.id, n, round * 2 + 1) + await httpRate(client, model.id, n, round * 2 + 2)) / 2;
+      rows.push({ streams: n, 'engine tok/s': +engine.toFixed(1), 'HTTP+SSE tok/s': +http.toFixed(1), 'HTTP / engine': +(http / engine).toFixed(3) });
+    }
+    const url = `http://127.0.0.1:${port}/v1/models`;
+    for (let i = 0; i < 200; i++) await fetch(url).then((r) => r.arrayBuffer());
+    const latencies: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t = performance.now();
+      await fetch(url).then((r) => r.arrayBuffer());
+      latencies.push(performance.now() - t);
+    }
+    latencies.sort((a, b) => a - b);
+    const noInference = { requests: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+    console.log(`\nHTTP — ${path.basename(model.info.path)}, openai client over loopback`);
+    console.table(rows);
+    console.table([{ 'GET /v1/models': 'round trip', 'p50 ms': +noInference.p50Ms.toFixed(3), 'p99 ms': +noInference.p99Ms.toFixed(3) }]);
+    return { streams: rows, noInference };
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Request → prompt for one model: the model's own chat template (parsed once per template), the
+ * thinking mode (request field, else the DeepSeek alias, else the template's default) and the grammar
+ * that structured output needs. A constrained answer cannot think first, so a grammar turns thinking off.
+ */
+import { ChatTemplate, ChatTemplateError, renderChat, templateCapabilities, toolCallSyntax, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
+import { jsonGrammar, schemaToGrammar, toolCallGrammar, UnsupportedSchemaError } from '../chat/grammar/index.ts';
+import type { ResolvedModel } from '../engine/registry.ts';
+import { ApiError } from './errors.ts';
+import type { ChatRequest } from './schemas/chat.ts';
+
+/** llama-server's fallback for GGUFs without a template: ChatML. */
+const CHATML = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+const templates = new Map<string, { template: ChatTemplate; capabilities: TemplateCapabilities }>();
+
+function templateFor(source: string) {
+  let entry = templates.get(source);
+  if (!entry) {
+    const template = new ChatTemplate(source);
+    entry = { template, capabilities: templateCapabilities(template) };
+    templates.set(source, entry);
+  }
+  return entry;
+}
+
+export interface ChatPrompt {
+  rendered: RenderedChat;
+  grammar?: { text: string; root: string };
+  /** The tool-call syntax to parse out of the content, when tools are offered. */
+  toolFormat: ToolCallFormat | null;
+}
+
+export function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest): ChatPrompt {
+  const { info } = resolved.model;
+  const { template, capabilities } = templateFor(info.chatTemplate ?? CHATML);
+  const toolsOn = body.tools !== undefined && body.tools.length > 0 && body.tool_choice !== 'none';
+  const toolFormat = toolsOn && capabilities.toolCallFormat !== 'none' ? capabilities.toolCallFormat : null;
+  const grammar = toolsOn ? forcedToolGrammar(body, toolFormat, resolved.model.id) : responseGrammar(body);
+  const thinking = grammar ? false : body.thinking ? body.thinking.type === 'enabled' : resolved.thinking;
+  let rendered: RenderedChat;
+  try {
+    rendered = renderChat(template, {
+      messages: toMessages(body.messages),
+      tools: toolsOn ? body.tools : undefined,
+      thinking,
+      reasoningEffort: body.reasoning_effort,
+      bosToken: info.bosToken ?? '',
+      eosToken: info.eosToken ?? '',
+    });
+  } catch (error) {
+    if (error instanceof ChatTemplateError) throw new ApiError('invalid_request', `the model's chat template rejected these messages: ${error.message}`, 'messages');
+    throw error;
+  }
+  return { rendered, grammar, toolFormat };
+}
+
+type Grammar = { text: string; root: string };
+
+function withSchemaErrors(param: string, build: () => string): Grammar {
+  try {
+    return { text: build(), root: 'root' };
+  } catch (error) {
+    if (error instanceof UnsupportedSchemaError) throw new ApiError('invalid_parameter', error.message, param);
+    throw error;
+  }
+}
+
+/** `tool_choice: required` or a named function: the model must answer with that call, in its own syntax. */
+function forcedToolGrammar(body: ChatRequest, format: ToolCallFormat | null, modelId: string): Grammar | undefined {
+  const choice = body.tool_choice;
+  if (choice === undefined || choice === 'auto' || choice === 'none') return undefined;
+  if (!format) throw new ApiError('invalid_request', `the model '${modelId}' has no tool-call format in its chat template, so it cannot be made to call a tool`, 'tool_choice');
+  const tools = (body.tools ?? []).filter((t) => choice === 'required' || t.function.name === choice.function.name);
+  if (tools.length === 0) throw new ApiError('invalid_parameter', `tool_choice names a function that is not in tools`, 'tool_choice');
+  const strict = tools.every((t) => t.function.strict === true);
+  return withSchemaErrors('tools', () => toolCallGrammar(toolCallSyntax(format), tools.map((t) => ({ name: t.function.name, parameters: t.function.parameters })), strict));
+}
+
+function responseGrammar(body: ChatRequest): Grammar | undefined {
+  const format = body.response_format;
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { text: jsonGrammar(), root: 'root' };
+  const schema = format.json_schema?.schema;
+  if (!schema) throw new ApiError('invalid_parameter', "response_format.json_schema.schema is required for type 'json_schema'", 'response_format.json_schema.schema');
+  return withSchemaErrors('response_format.json_schema.schema', () => schemaToGrammar(schema, { strict: format.json_schema?.strict ?? false }));
+}
+
+/** Wire messages → chat messages; checks what one schema for every role cannot. */
+function toMessages(messages: ChatRequest['messages']): ChatMessage[] {
+  return messages.map((m, i) => {
+    const param = `messages[${i}]`;
+    const isLast = i === messages.length - 1;
+    if (m.prefix && (m.role !== 'assistant' || !isLast)) {
+      throw new ApiError('invalid_parameter', `${param}.prefix is only allowed on the last message, an assistant message`, `${param}.prefix`);
+    }
+    switch (m.role) {
+      case 'tool':
+        if (!m.tool_call_id) throw new ApiError('invalid_parameter', `${param}.tool_call_id is required for tool messages`, `${param}.tool_call_id`);
+        return { role: 'tool', content: m.content ?? '', tool_call_id: m.tool_call_id };
+      case 'assistant':
+        return { role: 'assistant', content: m.content ?? null, reasoning_content: m.reasoning_content ?? undefined, tool_calls: m.tool_calls, prefix: m.prefix };
+      case 'developer':
+        return { role: 'system', content: m.content ?? '' };
+      default:
+        if (m.content === undefined || m.content === null) throw new ApiError('invalid_parameter', `${param}.content is required`, `${param}.content`);
+        return { role: m.role, content: m.content };
+    }
+  }) as ChatMessage[];
+}

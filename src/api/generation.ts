@@ -1,0 +1,139 @@
+/**
+ * What /chat/completions and /completions share: request fields → engine sampling parameters, `n`
+ * choices run side by side (they share the prompt's prefix cache), merged event streams, latency
+ * metrics, and DeepSeek's usage object.
+ */
+import { randomBytes } from 'node:crypto';
+import type { EngineClient, GenerateInput } from '../engine/client.ts';
+import { EngineError } from '../engine/errors.ts';
+import type { ModelRegistry, ResolvedModel } from '../engine/registry.ts';
+import type { SamplingParams, StepEvent, Usage } from '../engine/types.ts';
+import { ApiError, fromEngineError } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface SamplingFields {
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  min_p?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  repetition_penalty?: number;
+  seed?: number;
+  logit_bias?: Record<string, number>;
+  stop?: string | string[];
+}
+
+/** Same fingerprint for the life of the process, as OpenAI's changes with the backend configuration. */
+export const SYSTEM_FINGERPRINT = `fp_seekstack_${randomBytes(4).toString('hex')}`;
+
+export function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(12).toString('hex')}`;
+}
+
+/** Choice `index` gets seed + index, so `n` seeded choices differ from each other yet reproduce. */
+export function toSampling(body: SamplingFields, index: number): SamplingParams {
+  const seed = body.seed ?? randomBytes(4).readUInt32LE() >>> 1;
+  return {
+    temperature: body.temperature ?? 1,
+    topP: body.top_p ?? 1,
+    topK: body.top_k ?? 0,
+    minP: body.min_p ?? 0,
+    seed: (seed + index) % 2 ** 31,
+    presencePenalty: body.presence_penalty ?? 0,
+    frequencyPenalty: body.frequency_penalty ?? 0,
+    repetitionPenalty: body.repetition_penalty ?? 1,
+    penaltyLastN: -1,
+    logitBias: Object.entries(body.logit_bias ?? {}).map(([token, bias]) => ({ token: Number(token), bias })),
+  };
+}
+
+/** The engine's finish reason as the API spells it: a failed generation is DeepSeek's insufficient_system_resource. */
+export function apiFinishReason(reason: string): string {
+  return reason === 'error' ? 'insufficient_system_resource' : reason;
+}
+
+export function toStops(stop: string | string[] | undefined): string[] {
+  return stop === undefined ? [] : typeof stop === 'string' ? [stop] : stop;
+}
+
+export interface ChoiceEvent {
+  index: number;
+  event: StepEvent;
+}
+
+/**
+ * Run one engine request per choice and yield their events in arrival order. Engine errors become
+ * ApiErrors; `signal` cancels every choice.
+ */
+export async function* runChoices(
+  client: EngineClient,
+  inputs: GenerateInput[],
+  signal: AbortSignal,
+  metrics: { metrics: Metrics; model: string },
+): AsyncGenerator<ChoiceEvent> {
+  const start = performance.now();
+  const iterators = inputs.map((input) => client.generate(input, signal)[Symbol.asyncIterator]());
+  const lastTokenAt = inputs.map(() => 0);
+  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<StepEvent> }>>();
+  const next = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
+  inputs.forEach((_, i) => next(i));
+  try {
+    while (pending.size > 0) {
+      const { index, result } = await Promise.race(pending.values());
+      if (result.done) {
+        pending.delete(index);
+        continue;
+      }
+      const event = result.value;
+      if (event.tokens.length > 0) {
+        const now = performance.now();
+        const histogram = lastTokenAt[index] === 0 ? metrics.metrics.timeToFirstToken : metrics.metrics.interTokenLatency;
+        histogram.observe({ model: metrics.model }, (now - (lastTokenAt[index] || start)) / 1000);
+        lastTokenAt[index] = now;
+      }
+      if (event.usage) metrics.metrics.recordUsage(metrics.model, event.usage);
+      next(index);
+      yield { index, event };
+    }
+  } catch (error) {
+    if (error instanceof EngineError) throw fromEngineError(error.code, error.message);
+    throw error;
+  }
+}
+
+export function sumUsage(usages: Usage[]): Usage {
+  return usages.reduce(
+    (sum, u) => ({
+      // Every choice shares one prompt; count it once, as OpenAI does for n > 1.
+      promptTokens: u.promptTokens,
+      promptCacheHitTokens: Math.max(sum.promptCacheHitTokens, u.promptCacheHitTokens),
+      completionTokens: sum.completionTokens + u.completionTokens,
+    }),
+    { promptTokens: 0, promptCacheHitTokens: 0, completionTokens: 0 },
+  );
+}
+
+/** DeepSeek's usage object (also OpenAI's prompt/completion token details). */
+export function usageBody(usage: Usage, reasoningTokens = 0) {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    prompt_cache_hit_tokens: usage.promptCacheHitTokens,
+    prompt_cache_miss_tokens: usage.promptTokens - usage.promptCacheHitTokens,
+    prompt_tokens_details: { cached_tokens: usage.promptCacheHitTokens },
+    completion_tokens_details: { reasoning_tokens: reasoningTokens },
+  };
+}
+
+export function resolveModel(models: ModelRegistry, name: string): ResolvedModel {
+  const resolved = models.resolve(name);
+  if (!resolved) throw new ApiError('model_not_found', `the model '${name}' does not exist; GET /models lists the models served here`, 'model');
+  return resolved;
+}
+
+/** The token text OpenAI puts in logprobs entries: the token's bytes, decoded leniently. */
+export function tokenText(bytes: number[]): string {
+  return Buffer.from(bytes).toString('utf8');
+}

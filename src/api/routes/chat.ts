@@ -1,0 +1,102 @@
+/**
+ * POST /chat/completions: DeepSeek's chat API. The prompt comes from the model's own template; output
+ * is split into reasoning_content, content and tool_calls, streamed as OpenAI-shaped SSE chunks or
+ * returned whole, with DeepSeek's usage (cache hits included).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GenerateInput } from '../../engine/client.ts';
+import type { Usage } from '../../engine/types.ts';
+import { ChatChoice, chatLogprobs, type ChoiceDelta } from '../chat-choice.ts';
+import { buildChatPrompt } from '../chat-prompt.ts';
+import { ApiError } from '../errors.ts';
+import { apiFinishReason, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, toSampling, toStops, usageBody } from '../generation.ts';
+import { ChatRequest } from '../schemas/chat.ts';
+import type { AppContext } from '../server.ts';
+import { disconnectSignal, SseStream } from '../sse.ts';
+
+function finishReason(choice: ChatChoice, reason: string): string {
+  return reason === 'stop' && choice.toolCalls.length > 0 ? 'tool_calls' : apiFinishReason(reason);
+}
+
+function deltaBody(delta: ChoiceDelta) {
+  return {
+    ...(delta.reasoning !== '' && { reasoning_content: delta.reasoning }),
+    ...(delta.content !== '' && { content: delta.content }),
+    ...(delta.toolCalls.length > 0 && { tool_calls: delta.toolCalls }),
+  };
+}
+
+export function chatRoutes(app: FastifyInstance, context: AppContext): void {
+  app.post<{ Body: ChatRequest }>('/chat/completions', { schema: { body: ChatRequest } }, async (request: FastifyRequest<{ Body: ChatRequest }>, reply: FastifyReply) => {
+    const body = request.body;
+    if (body.top_logprobs !== undefined && !body.logprobs) {
+      throw new ApiError('invalid_parameter', 'top_logprobs requires logprobs: true', 'top_logprobs');
+    }
+    const resolved = resolveModel(context.models, body.model);
+    const { model } = resolved;
+    const prompt = buildChatPrompt(resolved, body);
+    const n = body.n ?? 1;
+    const inputs: GenerateInput[] = Array.from({ length: n }, (_, index) => ({
+      cacheKey: 'default',
+      prompt: { text: prompt.rendered.prompt, addSpecial: false },
+      sampling: { ...toSampling(body, index), grammar: prompt.grammar },
+      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? model.info.maxSeqLen,
+      stop: toStops(body.stop),
+      topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
+      stopOnEog: !body.ignore_eos,
+    }));
+    const choices = inputs.map(() => new ChatChoice(prompt.rendered, prompt.toolFormat));
+    const envelope = { id: newId('chatcmpl'), created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
+    const usages: Usage[] = [];
+    const usage = () => usageBody(sumUsage(usages), choices.reduce((n, c) => n + c.numReasoningTokens, 0));
+
+    if (body.stream) {
+      const sse = new SseStream(reply, context.keepAliveMs);
+      const chunk = (index: number, delta: object, finish: string | null, logprobs: object | null = null) =>
+        sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [{ index, delta, logprobs, finish_reason: finish }] });
+      try {
+        const started = new Set<number>();
+        for await (const { index, event } of runChoices(model.client, inputs, sse.signal, { metrics: context.metrics, model: model.id })) {
+          const choice = choices[index];
+          if (!started.has(index)) {
+            started.add(index);
+            chunk(index, { role: 'assistant', content: '' }, null);
+          }
+          const delta = deltaBody(choice.push(event));
+          const logprobs = body.logprobs && event.logprobs ? { content: chatLogprobs(event.logprobs) } : null;
+          if (Object.keys(delta).length > 0 || logprobs) chunk(index, delta, null, logprobs);
+          if (event.usage) usages.push(event.usage);
+          if (event.finishReason) chunk(index, {}, finishReason(choice, event.finishReason));
+        }
+        if (body.stream_options?.include_usage) sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [], usage: usage() });
+      } catch (error) {
+        sse.fail(error);
+      }
+      sse.end();
+      return reply;
+    }
+
+    const finishes: string[] = inputs.map(() => 'stop');
+    for await (const { index, event } of runChoices(model.client, inputs, disconnectSignal(reply), { metrics: context.metrics, model: model.id })) {
+      choices[index].push(event);
+      if (event.usage) usages.push(event.usage);
+      if (event.finishReason) finishes[index] = finishReason(choices[index], event.finishReason);
+    }
+    return {
+      ...envelope,
+      object: 'chat.completion',
+      choices: choices.map((choice, index) => ({
+        index,
+        message: {
+          role: 'assistant',
+          content: choice.content === '' && choice.toolCalls.length > 0 ? null : choice.content,
+          ...(choice.reasoning !== '' && { reasoning_content: choice.reasoning }),
+          ...(choice.toolCalls.length > 0 && { tool_calls: choice.toolCalls.map(({ index: _, ...call }) => call) }),
+        },
+        logprobs: body.logprobs ? { content: chatLogprobs(choice.logprobs) } : null,
+        finish_reason: finishes[index],
+      })),
+      usage: usage(),
+    };
+  });
+}

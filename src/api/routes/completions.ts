@@ -1,0 +1,107 @@
+/**
+ * POST /completions and /beta/completions: plain text completion, and fill-in-the-middle when a
+ * `suffix` is given (prefix/suffix/middle tokens of the model, as llama-server's infill builds them).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GenerateInput } from '../../engine/client.ts';
+import type { ServedModel } from '../../engine/registry.ts';
+import type { SampledToken } from '../../engine/types.ts';
+import { ApiError } from '../errors.ts';
+import { apiFinishReason, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, toSampling, toStops, usageBody } from '../generation.ts';
+import { CompletionRequest } from '../schemas/completions.ts';
+import type { AppContext } from '../server.ts';
+import { disconnectSignal, SseStream } from '../sse.ts';
+
+/** OpenAI's default for /completions. */
+const DEFAULT_MAX_TOKENS = 16;
+
+async function promptOf(model: ServedModel, body: CompletionRequest): Promise<GenerateInput['prompt']> {
+  const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0];
+  if (body.suffix === undefined) return { text: prompt, addSpecial: true };
+  const { fim, addBos } = model.info;
+  if (!fim) {
+    throw new ApiError('invalid_request', `the model '${model.id}' has no fill-in-the-middle tokens, so 'suffix' cannot be used with it`, 'suffix');
+  }
+  const [prefixTokens, suffixTokens] = await Promise.all([model.client.tokenize(prompt, false), model.client.tokenize(body.suffix, false)]);
+  const bos = addBos ? (await model.client.tokenize('', true)) : [];
+  return { tokens: [...bos, fim.prefix, ...prefixTokens, fim.suffix, ...suffixTokens, fim.middle] };
+}
+
+/** OpenAI's legacy logprobs object for one choice. */
+function logprobsBody(samples: SampledToken[], textOffset: number) {
+  let offset = textOffset;
+  const tokens = samples.map((s) => tokenText(s.logprob?.bytes ?? []));
+  return {
+    tokens,
+    token_logprobs: samples.map((s) => s.logprob?.logprob ?? null),
+    top_logprobs: samples.map((s) => Object.fromEntries((s.topLogprobs ?? []).map((a) => [tokenText(a.bytes), a.logprob]))),
+    text_offset: tokens.map((t) => {
+      const at = offset;
+      offset += t.length;
+      return at;
+    }),
+  };
+}
+
+export function completionRoutes(app: FastifyInstance, context: AppContext): void {
+  const handler = async (request: FastifyRequest<{ Body: CompletionRequest }>, reply: FastifyReply) => {
+    const body = request.body;
+    const { model } = resolveModel(context.models, body.model);
+    const prompt = await promptOf(model, body);
+    const n = body.n ?? 1;
+    const inputs: GenerateInput[] = Array.from({ length: n }, (_, index) => ({
+      cacheKey: 'default',
+      prompt,
+      sampling: toSampling(body, index),
+      maxTokens: body.max_tokens ?? DEFAULT_MAX_TOKENS,
+      stop: toStops(body.stop),
+      topLogprobs: body.logprobs,
+      stopOnEog: !body.ignore_eos,
+    }));
+    const id = newId('cmpl');
+    const created = Math.floor(Date.now() / 1000);
+    const echo = body.echo && typeof body.prompt === 'string' ? body.prompt : '';
+    const envelope = { id, object: 'text_completion', created, model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
+
+    if (body.stream) {
+      const sse = new SseStream(reply, context.keepAliveMs);
+      const usages = [];
+      try {
+        if (echo) for (let index = 0; index < n; index++) sse.send({ ...envelope, choices: [{ index, text: echo, logprobs: null, finish_reason: null }] });
+        for await (const { index, event } of runChoices(model.client, inputs, sse.signal, { metrics: context.metrics, model: model.id })) {
+          if (event.usage) usages.push(event.usage);
+          if (event.text === '' && !event.finishReason) continue;
+          const logprobs = body.logprobs !== undefined && event.logprobs ? logprobsBody(event.logprobs, 0) : null;
+          sse.send({ ...envelope, choices: [{ index, text: event.text, logprobs, finish_reason: event.finishReason ? apiFinishReason(event.finishReason) : null }] });
+        }
+        if (body.stream_options?.include_usage) sse.send({ ...envelope, choices: [], usage: usageBody(sumUsage(usages)) });
+      } catch (error) {
+        sse.fail(error);
+      }
+      sse.end();
+      return reply;
+    }
+
+    const texts = inputs.map(() => echo);
+    const samples: SampledToken[][] = inputs.map(() => []);
+    const finishes: (string | null)[] = inputs.map(() => null);
+    const usages = [];
+    for await (const { index, event } of runChoices(model.client, inputs, disconnectSignal(reply), { metrics: context.metrics, model: model.id })) {
+      texts[index] += event.text;
+      samples[index].push(...(event.logprobs ?? []));
+      if (event.finishReason) finishes[index] = apiFinishReason(event.finishReason);
+      if (event.usage) usages.push(event.usage);
+    }
+    return {
+      ...envelope,
+      choices: texts.map((text, index) => ({
+        index,
+        text,
+        logprobs: body.logprobs !== undefined ? logprobsBody(samples[index], echo.length) : null,
+        finish_reason: finishes[index],
+      })),
+      usage: usageBody(sumUsage(usages)),
+    };
+  };
+  for (const url of ['/completions', '/beta/completions']) app.post<{ Body: CompletionRequest }>(url, { schema: { body: CompletionRequest } }, handler);
+}

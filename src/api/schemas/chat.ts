@@ -1,0 +1,66 @@
+/** POST /chat/completions: DeepSeek's request body, with OpenAI's extra fields accepted. */
+import { Type, type Static } from '@sinclair/typebox';
+import { SamplingFields } from './common.ts';
+
+const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() });
+
+const ToolCall = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('function'),
+  function: Type.Object({ name: Type.String(), arguments: Type.String() }),
+});
+
+/** One object for every role (not a union), so a bad field gets a precise error; roles are checked after. */
+const Message = Type.Object({
+  role: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool'), Type.Literal('developer')]),
+  content: Type.Optional(Type.Union([Type.String(), Type.Array(TextPart), Type.Null()])),
+  name: Type.Optional(Type.String()),
+  reasoning_content: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  tool_calls: Type.Optional(Type.Array(ToolCall)),
+  tool_call_id: Type.Optional(Type.String()),
+  prefix: Type.Optional(Type.Boolean()),
+});
+
+const FunctionTool = Type.Object({
+  type: Type.Literal('function'),
+  function: Type.Object({
+    name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' }),
+    description: Type.Optional(Type.String()),
+    parameters: Type.Optional(Type.Object({})),
+    strict: Type.Optional(Type.Boolean()),
+  }),
+});
+
+export const ChatRequest = Type.Object({
+  ...SamplingFields,
+  messages: Type.Array(Message, { minItems: 1 }),
+  max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  response_format: Type.Optional(
+    Type.Object({
+      type: Type.Union([Type.Literal('text'), Type.Literal('json_object'), Type.Literal('json_schema')]),
+      json_schema: Type.Optional(
+        Type.Object({
+          name: Type.String(),
+          description: Type.Optional(Type.String()),
+          schema: Type.Optional(Type.Object({})),
+          strict: Type.Optional(Type.Boolean()),
+        }),
+      ),
+    }),
+  ),
+  tools: Type.Optional(Type.Array(FunctionTool, { maxItems: 128 })),
+  tool_choice: Type.Optional(
+    Type.Union([
+      Type.Union([Type.Literal('none'), Type.Literal('auto'), Type.Literal('required')]),
+      Type.Object({ type: Type.Literal('function'), function: Type.Object({ name: Type.String() }) }),
+    ]),
+  ),
+  logprobs: Type.Optional(Type.Boolean()),
+  top_logprobs: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+  thinking: Type.Optional(Type.Object({ type: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]) })),
+  reasoning_effort: Type.Optional(
+    Type.Union(['minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'ultra'].map((e) => Type.Literal(e))),
+  ),
+});
+export type ChatRequest = Static<typeof ChatRequest>;
+export type ChatMessage = Static<typeof Message>;

@@ -1,0 +1,113 @@
+/**
+ * @module api/server
+ * The Fastify application: strict JSON parsing (invalid UTF-8 and malformed JSON are 400s), request
+ * schemas validated once at the edge without type coercion, one error handler producing DeepSeek's
+ * error shape, metrics, and every route both with and without the /v1 prefix.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { ModelRegistry } from '../engine/registry.ts';
+import { ApiError } from './errors.ts';
+import { Metrics } from './metrics.ts';
+import { chatRoutes } from './routes/chat.ts';
+import { completionRoutes } from './routes/completions.ts';
+import { modelRoutes } from './routes/models.ts';
+import { validationError } from './validation-error.ts';
+
+export interface ServerOptions {
+  models: ModelRegistry;
+  /** Largest accepted request body. */
+  bodyLimitBytes?: number;
+  /** Interval of `: keep-alive` SSE comments while a streamed request waits for its first token. */
+  keepAliveMs?: number;
+  logger?: boolean;
+}
+
+export interface AppContext {
+  models: ModelRegistry;
+  metrics: Metrics;
+  keepAliveMs: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
+    // Strict validation: "1" is not a number, unknown fields are kept (OpenAI clients send extras).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+  const context: AppContext = { models: options.models, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
+
+  // Only JSON bodies: Fastify's text/plain parser would turn a mislabelled body into a confusing 400.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(new ApiError('invalid_json', 'the request body is not valid UTF-8'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new ApiError('invalid_json', `the request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  // OpenAI clients send null for "not set"; treating it as absent keeps one schema per field.
+  app.addHook('preValidation', async (request) => {
+    const body = request.body;
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      for (const [key, value] of Object.entries(body)) if (value === null) delete (body as Record<string, unknown>)[key];
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    context.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) request.log.error(error);
+    void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('not_found', `no route for ${request.method} ${request.url}`);
+    void reply.code(error.status).send(error.toBody());
+  });
+
+  app.get('/health', async () => ({
+    status: 'ok',
+    models: context.models.list().map((m) => ({ id: m.id, restarts: m.client.restarts })),
+  }));
+  app.get('/metrics', async (_request, reply) => {
+    void reply.type(context.metrics.registry.contentType);
+    return context.metrics.registry.metrics();
+  });
+  for (const prefix of ['', '/v1']) {
+    await app.register(async (scope) => {
+      modelRoutes(scope, context);
+      chatRoutes(scope, context);
+      completionRoutes(scope, context);
+    }, { prefix });
+  }
+  app.addHook('onClose', async () => context.models.close());
+  return app;
+}
+
+function toApiError(error: FastifyError | ApiError): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error.validation) return validationError(error);
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', error.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('unsupported_media_type', 'send the request body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('invalid_json', 'the request body is empty');
+    default:
+      return new ApiError('internal', 'internal server error');
+  }
+}

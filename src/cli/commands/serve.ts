@@ -1,0 +1,88 @@
+/**
+ * `seekstack serve`: the DeepSeek/OpenAI-compatible HTTP API over one engine process per model.
+ * Every option also reads an environment variable (SEEKSTACK_<NAME>), so containers need no flags.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildServer } from '../../api/server.ts';
+import { EngineError } from '../../engine/errors.ts';
+import { ModelRegistry } from '../../engine/registry.ts';
+import { DEFAULT_MODEL } from '../defaults.ts';
+
+const env = (name: string) => process.env[`SEEKSTACK_${name}`];
+
+const OPTIONS = {
+  model: { type: 'string', multiple: true },
+  host: { type: 'string', default: env('HOST') ?? '127.0.0.1' },
+  port: { type: 'string', default: env('PORT') ?? '8080' },
+  'data-dir': { type: 'string', default: env('DATA_DIR') ?? path.join(os.homedir(), '.seekstack') },
+  threads: { type: 'string', default: env('THREADS') ?? String(os.availableParallelism()) },
+  slots: { type: 'string', default: env('SLOTS') ?? '8' },
+  'ctx-size': { type: 'string', default: env('CTX_SIZE') ?? '8192' },
+  'gpu-layers': { type: 'string', default: env('GPU_LAYERS') ?? '-1' },
+  'prefill-chunk': { type: 'string', default: env('PREFILL_CHUNK') ?? '512' },
+  'max-queue': { type: 'string', default: env('MAX_QUEUE') ?? '256' },
+  'keep-alive-ms': { type: 'string', default: env('KEEP_ALIVE_MS') ?? '5000' },
+  'llama-lib-dir': { type: 'string', default: env('LLAMA_LIB_DIR') },
+  exact: { type: 'boolean', default: env('EXACT') === '1' },
+} as const;
+
+const NUMERIC = ['port', 'threads', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
+
+export async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: OPTIONS }));
+  } catch (error) {
+    console.error(`seekstack serve: ${(error as Error).message}`);
+    return 2;
+  }
+  const numbers = Object.fromEntries(NUMERIC.map((name) => [name, Number(values[name])])) as Record<(typeof NUMERIC)[number], number>;
+  const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
+  if (bad) {
+    console.error(`seekstack serve: --${bad} must be an integer, got '${String(values[bad])}'`);
+    return 2;
+  }
+  const modelPaths = values.model ?? env('MODEL')?.split(',') ?? [DEFAULT_MODEL];
+  fs.mkdirSync(values['data-dir'], { recursive: true });
+  // Engines decode at the same time, so they split the cores: oversubscribing ggml's pool collapses it.
+  const threads = Math.max(1, Math.floor(Math.min(numbers.threads, os.availableParallelism()) / modelPaths.length));
+  let models: ModelRegistry;
+  try {
+    models = await ModelRegistry.start(modelPaths.map((modelPath) => ({
+      modelPath: path.resolve(modelPath),
+      libDir: values['llama-lib-dir'],
+      gpuLayers: numbers['gpu-layers'],
+      threads,
+      numSlots: numbers.slots,
+      numCacheHolders: 32,
+      totalCells: numbers['ctx-size'],
+      maxSeqLen: 0,
+      maxPrefillTokensPerStep: numbers['prefill-chunk'],
+      maxQueueLength: numbers['max-queue'],
+      flashAttention: !values.exact,
+    })));
+  } catch (error) {
+    console.error(`seekstack serve: ${error instanceof EngineError ? error.message : String(error)}`);
+    return 1;
+  }
+  const app = await buildServer({ models, keepAliveMs: numbers['keep-alive-ms'], logger: false });
+  try {
+    await app.listen({ host: values.host, port: numbers.port });
+  } catch (error) {
+    console.error(`seekstack serve: cannot listen on ${values.host}:${numbers.port}: ${(error as Error).message}`);
+    await app.close();
+    return 1;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : numbers.port;
+  for (const model of models.list()) console.log(`model  ${model.id} (${model.info.description}, ${path.basename(model.info.path)})`);
+  console.log(`Seekstack is serving on http://${values.host.includes(':') ? `[${values.host}]` : values.host}:${port}/v1`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  await app.close();
+  return 0;
+}

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import { scratchDir, tinyModel } from '../helpers/models.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/seekstack.js', import.meta.url));
+
+describe('seekstack serve', () => {
+  it('serves the API on the printed URL, exports metrics, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--model', await tinyModel('qwen2'), '--port', '0', '--threads', '1', '--slots', '2', '--data-dir', scratchDir()], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (data: Buffer) => {
+        output += data;
+        const match = /serving on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+    });
+    const client = new OpenAI({ baseURL: url, apiKey: 'local', maxRetries: 0 });
+    const reply = await client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 });
+    assert.ok(reply.choices[0].finish_reason);
+    const root = url.replace(/\/v1$/, '');
+    assert.equal((await fetch(`${root}/health`)).status, 200);
+    const metrics = await (await fetch(`${root}/metrics`)).text();
+    assert.match(metrics, /seekstack_http_requests_total\{route="\/v1\/chat\/completions",status="200"\} 1/);
+    assert.match(metrics, /seekstack_time_to_first_token_seconds_count\{model="[^"]+"\} 1/);
+    assert.match(metrics, /seekstack_completion_tokens_total\{model="[^"]+"\} [1-4]/);
+    assert.match(metrics, /seekstack_queue_depth\{model="[^"]+"\} 0/);
+    assert.match(metrics, /seekstack_engine_restarts\{model="[^"]+"\} 0/);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+  });
+
+  it('refuses a bad option and a bad model with one line and a non-zero exit', async () => {
+    const run = async (...args: string[]) => {
+      const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      const [code] = await once(child, 'exit');
+      return { code, stderr };
+    };
+    const badPort = await run('--port', 'eighty');
+    assert.equal(badPort.code, 2);
+    assert.match(badPort.stderr, /--port must be an integer/);
+    const badModel = await run('--model', BIN, '--port', '0');
+    assert.equal(badModel.code, 1);
+    assert.equal(badModel.stderr.trim().split('\n').length, 1);
+    assert.match(badModel.stderr, /not a GGUF file/);
+  });
+});

@@ -1,0 +1,35 @@
+/** Starts the real HTTP server on a free loopback port with tiny generated models, and an openai client for it. */
+import OpenAI from 'openai';
+import { buildServer } from '../../src/api/server.ts';
+import { ModelRegistry } from '../../src/engine/registry.ts';
+import { engineConfig } from './engine.ts';
+import type { EngineConfig } from '../../src/engine/protocol.ts';
+
+export interface TestServer {
+  baseURL: string;
+  client: OpenAI;
+  models: ModelRegistry;
+  /** Raw request helper for what the SDK cannot send (malformed JSON, invalid UTF-8, huge bodies). */
+  post(path: string, body: string | Buffer, headers?: Record<string, string>): Promise<Response>;
+}
+
+export async function startServer(
+  t: { after(fn: () => Promise<void>): void },
+  modelPaths: string[],
+  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number } = {},
+): Promise<TestServer> {
+  const models = await ModelRegistry.start(modelPaths.map((p) => engineConfig(p, { numSlots: 4, ...options.engine })));
+  const app = await buildServer({ models, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => app.close());
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const baseURL = `http://127.0.0.1:${port}/v1`;
+  return {
+    baseURL,
+    models,
+    client: new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0 }),
+    post: (path, body, headers = {}) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Blob([body]), headers: { 'content-type': 'application/json', ...headers } }),
+  };
+}
