@@ -37,5 +37,6 @@ ls "$SEEKSTACK_LLAMA_LIB_DIR"
 
 node bin/seekstack.js doctor
 node bin/seekstack.js generate --model models/stories260K.gguf --max-tokens 200 --temperature 0 --seed 1
-timeout 240 node --import tsx bench/run.ts engine && cp bench/results/engine.json "$OUT/engine-cuda.json"
-SEEKSTACK_TEST_GPU_LAYERS=-1 timeout 240 node --import tsx --test --test-reporter=spec test/engine/*.test.ts 2>&1 | tail -n 40
+timeout 300 node --import tsx bench/run.ts && cp bench/results/*.json "$OUT/"
+SEEKSTACK_TEST_GPU_LAYERS=-1 timeout 200 node --import tsx --test --test-reporter=spec test/engine/*.test.ts > "$OUT/gpu-tests.log" 2>&1
+grep -E '^(✔|✖|ℹ)|^  (✔|✖)' "$OUT/gpu-tests.log"

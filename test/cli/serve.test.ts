@@ -49,6 +49,9 @@ describe('seekstack serve', () => {
     const badPort = await run('--port', 'eighty');
     assert.equal(badPort.code, 2);
     assert.match(badPort.stderr, /--port must be an integer/);
+    const exposed = await run('--host', '0.0.0.0', '--port', '0');
+    assert.equal(exposed.code, 2);
+    assert.match(exposed.stderr, /refusing to listen on 0\.0\.0\.0 without authentication/);
     const badModel = await run('--model', BIN, '--port', '0');
     assert.equal(badModel.code, 1);
     assert.equal(badModel.stderr.trim().split('\n').length, 1);

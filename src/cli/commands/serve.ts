@@ -27,7 +27,13 @@ const OPTIONS = {
   'keep-alive-ms': { type: 'string', default: env('KEEP_ALIVE_MS') ?? '5000' },
   'llama-lib-dir': { type: 'string', default: env('LLAMA_LIB_DIR') },
   exact: { type: 'boolean', default: env('EXACT') === '1' },
+  'insecure-no-auth': { type: 'boolean', default: env('INSECURE_NO_AUTH') === '1' },
 } as const;
+
+/** Without API keys the server is only for this machine (DESIGN.md §7). */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 const NUMERIC = ['port', 'threads', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
 
@@ -43,6 +49,10 @@ export async function run(args: string[]): Promise<number> {
   const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
   if (bad) {
     console.error(`seekstack serve: --${bad} must be an integer, got '${String(values[bad])}'`);
+    return 2;
+  }
+  if (!isLoopback(values.host) && !values['insecure-no-auth']) {
+    console.error(`seekstack serve: refusing to listen on ${values.host} without authentication; API keys are not available yet, so serve on a loopback address or pass --insecure-no-auth`);
     return 2;
   }
   const modelPaths = values.model ?? env('MODEL')?.split(',') ?? [DEFAULT_MODEL];
