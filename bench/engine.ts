@@ -75,7 +75,7 @@ async function timeToFirstToken(engine: EngineClient, tokens: number[], cacheKey
 
 export async function runEngineBench() {
   const modelPath = await benchModel();
-  const threads = os.availableParallelism();
+  const threads = Number(process.env.BENCH_THREADS ?? os.availableParallelism());
   const engine = await EngineClient.start({
     modelPath, gpuLayers: -1, threads, numSlots: 16, numCacheHolders: 8, totalCells: 8192, maxSeqLen: 4096,
     maxPrefillTokensPerStep: 512, maxQueueLength: 64,

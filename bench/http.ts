@@ -42,7 +42,7 @@ function percentile(sorted: number[], p: number): number {
 
 export async function runHttpBench() {
   const models = await ModelRegistry.start([{
-    modelPath: await benchModel(), gpuLayers: -1, threads: os.availableParallelism(), numSlots: 16, numCacheHolders: 8,
+    modelPath: await benchModel(), gpuLayers: -1, threads: Number(process.env.BENCH_THREADS ?? os.availableParallelism()), numSlots: 16, numCacheHolders: 8,
     totalCells: 8192, maxSeqLen: 4096, maxPrefillTokensPerStep: 512, maxQueueLength: 64,
   }]);
   const app = await buildServer({ models });

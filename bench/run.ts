@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs each section, prints its tables and writes bench/results/<section>.json.
  * Ratios (batched vs single, cached vs cold) are measured within one run, since the machine is shared.
- * `npm run bench -- engine` runs one section.
+ * `npm run bench -- engine` runs one section; BENCH_THREADS=N sets the engine threads (default: all cores).
  */
 import fs from 'node:fs';
 import path from 'node:path';
