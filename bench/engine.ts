@@ -16,6 +16,11 @@ export const GREEDY: SamplingParams = {
 const STREAMS = [1, 4, 8, 16];
 const DECODE_TOKENS = 64;
 
+/** The engine's threads: BENCH_THREADS, else every core. */
+export function benchThreads(): number {
+  return Number(process.env.BENCH_THREADS ?? os.availableParallelism());
+}
+
 /** The bench model is generated on first use and kept outside git. */
 export async function benchModel(): Promise<string> {
   const file = path.join(import.meta.dirname, '..', '.cache', 'bench', 'qwen2-bench-q8_0.gguf');
@@ -75,7 +80,7 @@ async function timeToFirstToken(engine: EngineClient, tokens: number[], cacheKey
 
 export async function runEngineBench() {
   const modelPath = await benchModel();
-  const threads = Number(process.env.BENCH_THREADS ?? os.availableParallelism());
+  const threads = benchThreads();
   const engine = await EngineClient.start({
     modelPath, gpuLayers: -1, threads, numSlots: 16, numCacheHolders: 8, totalCells: 8192, maxSeqLen: 4096,
     maxPrefillTokensPerStep: 512, maxQueueLength: 64,

@@ -3,13 +3,12 @@
  * openai client and compared with the engine alone on the same engine process (alternating, so load
  * drift hits both), and the latency a request that needs no inference (GET /v1/models) sees.
  */
-import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { buildServer } from '../src/api/server.ts';
 import type { EngineClient } from '../src/engine/client.ts';
 import { ModelRegistry } from '../src/engine/registry.ts';
-import { aggregateRate, benchModel, GREEDY, timeStream, type StreamTimes } from './engine.ts';
+import { aggregateRate, benchModel, benchThreads, GREEDY, timeStream, type StreamTimes } from './engine.ts';
 
 const STREAMS = [1, 4, 8, 16];
 const TOKENS = 64;
@@ -42,7 +41,7 @@ function percentile(sorted: number[], p: number): number {
 
 export async function runHttpBench() {
   const models = await ModelRegistry.start([{
-    modelPath: await benchModel(), gpuLayers: -1, threads: Number(process.env.BENCH_THREADS ?? os.availableParallelism()), numSlots: 16, numCacheHolders: 8,
+    modelPath: await benchModel(), gpuLayers: -1, threads: benchThreads(), numSlots: 16, numCacheHolders: 8,
     totalCells: 8192, maxSeqLen: 4096, maxPrefillTokensPerStep: 512, maxQueueLength: 64,
   }]);
   const app = await buildServer({ models });
