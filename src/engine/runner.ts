@@ -39,7 +39,7 @@ export class Runner {
     this.#newSampler = newSampler;
   }
 
-  /** Build samplers for newly admitted requests. Throws on a bad grammar; the caller rejects that request. */
+  /** Build a submitted request's sampler. Throws on a bad grammar; the caller rejects that request. */
   admit(request: GenerationRequest): void {
     this.#active.set(request.id, { sampler: this.#newSampler(request), topLogprobs: request.topLogprobs });
   }

@@ -45,13 +45,12 @@ export interface GenerationRequest {
 export type FinishReason = 'stop' | 'length' | 'cancelled' | 'error';
 
 /**
- * Request lifecycle. Every member after `preempted` counts as finished; `finishReasonOf` is the one
- * table that maps them to the reason a client sees.
+ * Request lifecycle. A preempted request goes back to `waiting`; every `finished_*` member is final,
+ * and `finishReasonOf` is the one table that maps them to the reason a client sees.
  */
 export type RequestStatus =
   | 'waiting'
   | 'running'
-  | 'preempted'
   | 'finished_stopped'
   | 'finished_length'
   | 'finished_cancelled'

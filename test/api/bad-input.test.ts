@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { APIError, BadRequestError, UnprocessableEntityError } from 'openai';
+import { APIError, BadRequestError, InternalServerError, UnprocessableEntityError } from 'openai';
 import { tinyModel } from '../helpers/models.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
@@ -72,5 +72,23 @@ describe('bad input gets a clear error and the server keeps serving', () => {
     assert.equal((await model.client.stats()).numRunning, 0, 'the slot was freed');
     const next = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'next' }], max_tokens: 2 });
     assert.equal(next.choices[0].finish_reason, 'length');
+  });
+
+  it('answers 503 when the engine dies mid-request, and serves again after the restart', async (t) => {
+    const server = await startServer(t, [await tinyModel('qwen2')]);
+    const [model] = server.models.list();
+    const pending = server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'long' }], max_tokens: 100000 });
+    const restarted = new Promise((resolve) => model.client.once('restart', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.kill(model.client.pid as number, 'SIGKILL');
+    await assert.rejects(pending, (e: APIError) => {
+      assert.ok(e instanceof InternalServerError);
+      assert.equal(e.status, 503);
+      assert.equal((e.error as ErrorBody['error']).code, 'engine_unavailable');
+      return true;
+    });
+    await restarted;
+    const after = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'back?' }], max_tokens: 2 });
+    assert.ok(after.choices[0].finish_reason);
   });
 });

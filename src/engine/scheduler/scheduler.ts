@@ -53,7 +53,7 @@ export interface StepPlan {
   step: number;
   chunks: ScheduledChunk[];
   numTokens: number;
-  /** Requests entering a slot for the first time this step (the runner builds their samplers). */
+  /** Requests entering a slot for the first time this step (for logs and tests: who was served when). */
   admitted: GenerationRequest[];
   preempted: RequestId[];
 }
@@ -250,7 +250,6 @@ export class Scheduler {
 
   #preempt(seq: Sequence, plan: StepPlan): void {
     this.#releaseSlot(seq, false);
-    seq.status = 'preempted';
     seq.numComputedTokens = 0;
     seq.numSharedTokens = 0;
     plan.chunks = plan.chunks.filter((c) => c.id !== seq.request.id);
