@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createDeepSeek } from '@ai-sdk/deepseek';
+import { generateText, streamText, tool } from 'ai';
+import { z } from 'zod';
+import { tinyModel } from '../helpers/models.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+
+describe("the Vercel AI SDK's DeepSeek provider works by changing only the base URL", () => {
+  let server: TestServer;
+  const cleanups: Array<() => Promise<void>> = [];
+  before(async () => {
+    server = await startServer({ after: (fn) => cleanups.push(fn) }, [await tinyModel('qwen2')]);
+  });
+  after(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  const provider = () => createDeepSeek({ baseURL: server.baseURL, apiKey: 'local' });
+
+  it('returns reasoning and text, and usage with cache fields', async () => {
+    const reasoner = await generateText({ model: provider()('deepseek-reasoner'), prompt: 'What is 2 + 2?', maxOutputTokens: 12, temperature: 0 });
+    assert.ok(reasoner.reasoningText && reasoner.reasoningText.length > 0);
+    const chat = await generateText({ model: provider()('deepseek-chat'), prompt: 'What is 2 + 2?', maxOutputTokens: 12, temperature: 0 });
+    assert.ok(chat.text.length > 0);
+    assert.equal(chat.reasoningText, undefined);
+    assert.equal(chat.usage.outputTokens, 12);
+    assert.equal(chat.finishReason, 'length');
+  });
+
+  it('streams text that equals the non-streamed text', async () => {
+    const options = { model: provider()('deepseek-chat'), prompt: 'Tell me something.', maxOutputTokens: 16, temperature: 0 };
+    const whole = await generateText(options);
+    let streamed = '';
+    for await (const delta of streamText(options).textStream) streamed += delta;
+    assert.equal(streamed, whole.text);
+  });
+
+  it('gets a forced tool call with typed arguments', async () => {
+    const result = await generateText({
+      model: provider()('deepseek-chat'),
+      prompt: 'Weather in Paris?',
+      tools: { get_weather: tool({ description: 'Weather for a city', inputSchema: z.object({ city: z.string().max(20), days: z.number().int() }) }) },
+      toolChoice: 'required',
+      maxOutputTokens: 200,
+      temperature: 0,
+    });
+    assert.equal(result.finishReason, 'tool-calls');
+    const [call] = result.toolCalls;
+    assert.equal(call.toolName, 'get_weather');
+    const input = call.input as { city: string; days: number };
+    assert.equal(typeof input.city, 'string');
+    assert.ok(Number.isInteger(input.days));
+  });
+});
