@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDeepSeek } from '@ai-sdk/deepseek';
+import { ChatDeepSeek } from '@langchain/deepseek';
 import { generateText, streamText, tool } from 'ai';
 import { z } from 'zod';
 import { tinyModel } from '../helpers/models.ts';
@@ -50,5 +51,28 @@ describe("the Vercel AI SDK's DeepSeek provider works by changing only the base 
     const input = call.input as { city: string; days: number };
     assert.equal(typeof input.city, 'string');
     assert.ok(Number.isInteger(input.days));
+  });
+});
+
+describe("LangChain's DeepSeek integration works by changing only the base URL", () => {
+  let server: TestServer;
+  const cleanups: Array<() => Promise<void>> = [];
+  before(async () => {
+    server = await startServer({ after: (fn) => cleanups.push(fn) }, [await tinyModel('qwen2')]);
+  });
+  after(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  it('invokes deepseek-reasoner and gets reasoning_content alongside the answer', async () => {
+    const model = new ChatDeepSeek({ model: 'deepseek-reasoner', apiKey: 'local', configuration: { baseURL: server.baseURL }, maxTokens: 12, temperature: 0, maxRetries: 0 });
+    const message = await model.invoke([['human', 'What is 2 + 2?']]);
+    assert.ok(String(message.additional_kwargs.reasoning_content ?? '').length > 0);
+    const chat = new ChatDeepSeek({ model: 'deepseek-chat', apiKey: 'local', configuration: { baseURL: server.baseURL }, maxTokens: 12, temperature: 0, maxRetries: 0 });
+    let streamed = '';
+    for await (const chunk of await chat.stream([['human', 'Hello']])) streamed += String(chunk.content);
+    const whole = await chat.invoke([['human', 'Hello']]);
+    assert.equal(streamed, String(whole.content));
+    assert.ok(streamed.length > 0);
   });
 });
