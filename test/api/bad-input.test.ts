@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { APIError, BadRequestError, InternalServerError, UnprocessableEntityError } from 'openai';
+import OpenAI, { APIError, BadRequestError, InternalServerError, UnprocessableEntityError } from 'openai';
 import { tinyModel } from '../helpers/models.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
@@ -57,7 +57,7 @@ describe('bad input gets a clear error and the server keeps serving', () => {
     const server = await startServer(t, [await tinyModel('qwen2')], { engine: { numSlots: 1 } });
     const controller = new AbortController();
     const stream = await server.client.chat.completions.create(
-      { model: 'deepseek-chat', messages: [{ role: 'user', content: 'go on forever' }], max_tokens: 100000, stream: true },
+      { model: 'deepseek-chat', messages: [{ role: 'user', content: 'go on forever' }], max_tokens: 100000, stream: true, ignore_eos: true } as OpenAI.ChatCompletionCreateParamsStreaming,
       { signal: controller.signal },
     );
     let chunks = 0;
@@ -78,7 +78,8 @@ describe('bad input gets a clear error and the server keeps serving', () => {
   it('answers 503 when the engine dies mid-request, and serves again after the restart', async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')]);
     const [model] = server.models.list();
-    const pending = server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'long' }], max_tokens: 100000 });
+    // ignore_eos keeps it generating until the kill, whatever the random model samples.
+    const pending = server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'long' }], max_tokens: 100000, ignore_eos: true } as never);
     const restarted = new Promise((resolve) => model.client.once('restart', resolve));
     await new Promise((resolve) => setTimeout(resolve, 200));
     process.kill(model.client.pid as number, 'SIGKILL');

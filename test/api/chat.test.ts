@@ -169,7 +169,7 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
 describe('streaming while queued', () => {
   it('sends keep-alive comments while a request waits for a slot, and [DONE] at the end', async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')], { keepAliveMs: 20, engine: { numSlots: 1 } });
-    const busy = server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 400 });
+    const busy = server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 400, ignore_eos: true } as never);
     await new Promise((resolve) => setTimeout(resolve, 30));
     const res = await server.post('/chat/completions', JSON.stringify({ model: 'deepseek-chat', messages: USER, max_tokens: 3, stream: true }));
     const raw = await res.text();
