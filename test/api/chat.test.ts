@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { tinyModel } from '../helpers/models.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { serverForSuite, startServer } from '../helpers/server.ts';
 
 const USER = [{ role: 'user' as const, content: 'What is 2 + 2?' }];
 
 describe('chat completions through the openai SDK (tiny qwen2 with the R1 template)', () => {
-  let server: TestServer;
-  const cleanups: Array<() => Promise<void>> = [];
-  before(async () => {
-    server = await startServer({ after: (fn) => cleanups.push(fn) }, [await tinyModel('qwen2')], { keepAliveMs: 50 });
-  });
-  after(async () => {
-    for (const cleanup of cleanups) await cleanup();
-  });
+  const suite = serverForSuite(async () => [await tinyModel('qwen2')], { keepAliveMs: 50 });
 
   it('answers with DeepSeek usage fields, and streams exactly the same text', async () => {
     const request = { model: 'deepseek-chat', messages: USER, max_tokens: 20, temperature: 0 };
-    const whole = await server.client.chat.completions.create(request);
+    const whole = await suite().client.chat.completions.create(request);
     assert.equal(whole.object, 'chat.completion');
     assert.match(whole.system_fingerprint ?? '', /^fp_/);
     assert.equal(whole.choices[0].message.role, 'assistant');
@@ -26,7 +19,7 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
       assert.equal(typeof usage[key], 'number', key);
     }
     assert.equal(usage.prompt_cache_hit_tokens as number + (usage.prompt_cache_miss_tokens as number), usage.prompt_tokens);
-    const stream = await server.client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const stream = await suite().client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
     let text = '';
     let finish: string | null = null;
     let streamedUsage;
@@ -41,24 +34,24 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
   });
 
   it('puts the output in reasoning_content when thinking is on, and in content when it is off', async () => {
-    const reasoner = await server.client.chat.completions.create({ model: 'deepseek-reasoner', messages: USER, max_tokens: 12, temperature: 0 });
+    const reasoner = await suite().client.chat.completions.create({ model: 'deepseek-reasoner', messages: USER, max_tokens: 12, temperature: 0 });
     const message = reasoner.choices[0].message as { content: string | null; reasoning_content?: string };
     assert.ok((message.reasoning_content ?? '').length > 0, 'reasoning streamed into reasoning_content');
     assert.ok(((reasoner.usage as { completion_tokens_details?: { reasoning_tokens?: number } }).completion_tokens_details?.reasoning_tokens ?? 0) > 0);
-    const chat = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 12, temperature: 0 });
+    const chat = await suite().client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 12, temperature: 0 });
     const plain = chat.choices[0].message as { content: string | null; reasoning_content?: string };
     assert.equal(plain.reasoning_content, undefined);
     assert.ok((plain.content ?? '').length > 0);
-    const toggled = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 12, temperature: 0, thinking: { type: 'enabled' } } as never);
+    const toggled = await suite().client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 12, temperature: 0, thinking: { type: 'enabled' } } as never);
     assert.equal((toggled.choices[0].message as { reasoning_content?: string }).reasoning_content, message.reasoning_content);
-    const streamed = await server.client.chat.completions.create({ model: 'deepseek-reasoner', messages: USER, max_tokens: 12, temperature: 0, stream: true });
+    const streamed = await suite().client.chat.completions.create({ model: 'deepseek-reasoner', messages: USER, max_tokens: 12, temperature: 0, stream: true });
     let reasoning = '';
     for await (const chunk of streamed) reasoning += (chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
     assert.equal(reasoning, message.reasoning_content);
   });
 
   it('accepts reasoning_content sent back in messages (multi-round) without a 400', async () => {
-    const reply = await server.client.chat.completions.create({
+    const reply = await suite().client.chat.completions.create({
       model: 'deepseek-reasoner',
       messages: [...USER, { role: 'assistant', content: '4', reasoning_content: 'two and two make four' } as never, { role: 'user', content: 'And 3 + 3?' }],
       max_tokens: 4,
@@ -69,8 +62,8 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
 
   it('reports prompt cache hits for a repeated long prompt', async () => {
     const long = [{ role: 'system' as const, content: 'You are a careful assistant. '.repeat(40) }, ...USER];
-    const first = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: long, max_tokens: 2 });
-    const second = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: long, max_tokens: 2 });
+    const first = await suite().client.chat.completions.create({ model: 'deepseek-chat', messages: long, max_tokens: 2 });
+    const second = await suite().client.chat.completions.create({ model: 'deepseek-chat', messages: long, max_tokens: 2 });
     const hit = (u: unknown) => (u as { prompt_cache_hit_tokens: number }).prompt_cache_hit_tokens;
     assert.ok(hit(second.usage) > hit(first.usage));
     assert.equal(hit(second.usage), (second.usage?.prompt_tokens ?? 0) - 1);
@@ -78,16 +71,16 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
   });
 
   it('supports n > 1, stop strings, max_tokens → length and logprobs', async () => {
-    const many = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 8, n: 3, temperature: 1, seed: 3 });
+    const many = await suite().client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 8, n: 3, temperature: 1, seed: 3 });
     assert.deepEqual(many.choices.map((c) => c.index), [0, 1, 2]);
     assert.ok(many.choices.every((c) => c.finish_reason === 'length'));
-    const greedy = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 30, temperature: 0 });
+    const greedy = await suite().client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 30, temperature: 0 });
     const text = greedy.choices[0].message.content ?? '';
     const stop = text.slice(5, 8);
-    const stopped = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 30, temperature: 0, stop });
+    const stopped = await suite().client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 30, temperature: 0, stop });
     assert.equal(stopped.choices[0].message.content, text.slice(0, text.indexOf(stop)));
     assert.equal(stopped.choices[0].finish_reason, 'stop');
-    const withLogprobs = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 4, temperature: 0, logprobs: true, top_logprobs: 3 });
+    const withLogprobs = await suite().client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 4, temperature: 0, logprobs: true, top_logprobs: 3 });
     const entries = withLogprobs.choices[0].logprobs?.content ?? [];
     assert.equal(entries.length, 4);
     assert.ok(entries.every((e) => e.top_logprobs.length === 3 && e.logprob <= 0));
@@ -101,7 +94,7 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
       additionalProperties: false,
     };
     for (const seed of [1, 2, 3]) {
-      const reply = await server.client.chat.completions.create({
+      const reply = await suite().client.chat.completions.create({
         model: 'deepseek-reasoner', messages: USER, max_tokens: 300, temperature: 1, seed,
         response_format: { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } },
       });
@@ -113,7 +106,7 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
       assert.ok(['apples', 'pears'].includes(value.unit));
       assert.equal(typeof value.sure, 'boolean');
     }
-    const object = await server.client.chat.completions.create({
+    const object = await suite().client.chat.completions.create({
       model: 'deepseek-chat', messages: USER, max_tokens: 300, temperature: 0, response_format: { type: 'json_object' },
     });
     if (object.choices[0].finish_reason === 'stop') assert.equal(typeof JSON.parse(object.choices[0].message.content ?? ''), 'object');
@@ -129,7 +122,7 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
         parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 }, days: { type: 'integer' } }, required: ['city', 'days'], additionalProperties: false },
       },
     }, { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: {} } } }];
-    const named = await server.client.chat.completions.create({
+    const named = await suite().client.chat.completions.create({
       model: 'deepseek-chat', messages: USER, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, max_tokens: 200, temperature: 0,
     });
     assert.equal(named.choices[0].finish_reason, 'tool_calls');
@@ -140,7 +133,7 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
     assert.equal(typeof args.city, 'string');
     assert.ok(Number.isInteger(args.days));
     assert.match(call.id, /^call_/);
-    const required = await server.client.chat.completions.create({
+    const required = await suite().client.chat.completions.create({
       model: 'deepseek-chat', messages: USER, tools, tool_choice: 'required', max_tokens: 200, temperature: 0.7, seed: 4, stream: true,
     });
     const names: string[] = [];
@@ -155,7 +148,7 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
   });
 
   it('continues a prefix (chat prefix completion)', async () => {
-    const reply = await server.client.chat.completions.create({
+    const reply = await suite().client.chat.completions.create({
       model: 'deepseek-chat',
       messages: [...USER, { role: 'assistant', content: 'The answer is', prefix: true } as never],
       max_tokens: 5,

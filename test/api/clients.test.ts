@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createDeepSeek } from '@ai-sdk/deepseek';
 import { ChatDeepSeek } from '@langchain/deepseek';
 import { generateText, streamText, tool } from 'ai';
 import { z } from 'zod';
 import { tinyModel } from '../helpers/models.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { serverForSuite } from '../helpers/server.ts';
 
 describe("the Vercel AI SDK's DeepSeek provider works by changing only the base URL", () => {
-  let server: TestServer;
-  const cleanups: Array<() => Promise<void>> = [];
-  before(async () => {
-    server = await startServer({ after: (fn) => cleanups.push(fn) }, [await tinyModel('qwen2')]);
-  });
-  after(async () => {
-    for (const cleanup of cleanups) await cleanup();
-  });
-  const provider = () => createDeepSeek({ baseURL: server.baseURL, apiKey: 'local' });
+  const server = serverForSuite(async () => [await tinyModel('qwen2')]);
+  const provider = () => createDeepSeek({ baseURL: server().baseURL, apiKey: 'local' });
 
   it('returns reasoning and text, and usage with cache fields', async () => {
     const reasoner = await generateText({ model: provider()('deepseek-reasoner'), prompt: 'What is 2 + 2?', maxOutputTokens: 12, temperature: 0 });
@@ -55,20 +48,13 @@ describe("the Vercel AI SDK's DeepSeek provider works by changing only the base 
 });
 
 describe("LangChain's DeepSeek integration works by changing only the base URL", () => {
-  let server: TestServer;
-  const cleanups: Array<() => Promise<void>> = [];
-  before(async () => {
-    server = await startServer({ after: (fn) => cleanups.push(fn) }, [await tinyModel('qwen2')]);
-  });
-  after(async () => {
-    for (const cleanup of cleanups) await cleanup();
-  });
+  const server = serverForSuite(async () => [await tinyModel('qwen2')]);
 
   it('invokes deepseek-reasoner and gets reasoning_content alongside the answer', async () => {
-    const model = new ChatDeepSeek({ model: 'deepseek-reasoner', apiKey: 'local', configuration: { baseURL: server.baseURL }, maxTokens: 12, temperature: 0, maxRetries: 0 });
+    const model = new ChatDeepSeek({ model: 'deepseek-reasoner', apiKey: 'local', configuration: { baseURL: server().baseURL }, maxTokens: 12, temperature: 0, maxRetries: 0 });
     const message = await model.invoke([['human', 'What is 2 + 2?']]);
     assert.ok(String(message.additional_kwargs.reasoning_content ?? '').length > 0);
-    const chat = new ChatDeepSeek({ model: 'deepseek-chat', apiKey: 'local', configuration: { baseURL: server.baseURL }, maxTokens: 12, temperature: 0, maxRetries: 0 });
+    const chat = new ChatDeepSeek({ model: 'deepseek-chat', apiKey: 'local', configuration: { baseURL: server().baseURL }, maxTokens: 12, temperature: 0, maxRetries: 0 });
     let streamed = '';
     for await (const chunk of await chat.stream([['human', 'Hello']])) streamed += String(chunk.content);
     const whole = await chat.invoke([['human', 'Hello']]);

@@ -1,4 +1,5 @@
 /** Starts the real HTTP server on a free loopback port with tiny generated models, and an openai client for it. */
+import { after, before } from 'node:test';
 import OpenAI from 'openai';
 import { buildServer } from '../../src/api/server.ts';
 import { ModelRegistry } from '../../src/engine/registry.ts';
@@ -32,4 +33,17 @@ export async function startServer(
     post: (path, body, headers = {}) =>
       fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Blob([body]), headers: { 'content-type': 'application/json', ...headers } }),
   };
+}
+
+/** One server for a whole describe block: started before its tests, closed after them. */
+export function serverForSuite(modelPaths: () => Promise<string[]>, options: Parameters<typeof startServer>[2] = {}): () => TestServer {
+  let server: TestServer | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  before(async () => {
+    server = await startServer({ after: (fn) => cleanups.push(fn) }, await modelPaths(), options);
+  });
+  after(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  return () => server as TestServer;
 }

@@ -3,8 +3,8 @@
  * CPU features, backends, devices, GPU offload), and the thread count it would run with.
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { LIB_DIR_ENV, LlamaLibraryError, loadLlama, type DeviceInfo, type LlamaInfo } from '../../engine/llama/index.ts';
+import { parseCommandArgs } from '../args.ts';
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -33,19 +33,11 @@ function report(info: LlamaInfo, threads: number, threadsSource: string): string
 }
 
 export async function run(args: string[]): Promise<number> {
-  let options;
-  try {
-    ({ values: options } = parseArgs({
-      args,
-      options: {
-        threads: { type: 'string' },
-        'llama-lib-dir': { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    console.error(`seekstack doctor: ${(error as Error).message}`);
-    return 2;
-  }
+  const options = parseCommandArgs('doctor', args, {
+    threads: { type: 'string' },
+    'llama-lib-dir': { type: 'string' },
+  });
+  if (!options) return 2;
   const usableCores = os.availableParallelism();
   const threads = options.threads === undefined ? usableCores : Number(options.threads);
   if (!Number.isInteger(threads) || threads < 1) {

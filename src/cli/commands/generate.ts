@@ -3,31 +3,23 @@
  * The quickest end-to-end check of a model and a llama.cpp build (CPU or GPU).
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import { EngineClient } from '../../engine/client.ts';
 import { EngineError } from '../../engine/errors.ts';
 import { DEFAULT_MODEL } from '../defaults.ts';
 
 export async function run(args: string[]): Promise<number> {
-  let options;
-  try {
-    ({ values: options } = parseArgs({
-      args,
-      options: {
-        model: { type: 'string', default: process.env.SEEKSTACK_MODEL ?? DEFAULT_MODEL },
-        prompt: { type: 'string', default: 'Once upon a time' },
-        'max-tokens': { type: 'string', default: '128' },
-        temperature: { type: 'string', default: '0.8' },
-        seed: { type: 'string', default: String(Math.floor(Math.random() * 2 ** 31)) },
-        threads: { type: 'string', default: String(os.availableParallelism()) },
-        'gpu-layers': { type: 'string', default: '-1' },
-        'llama-lib-dir': { type: 'string', default: process.env.SEEKSTACK_LLAMA_LIB_DIR },
-      },
-    }));
-  } catch (error) {
-    console.error(`seekstack generate: ${(error as Error).message}`);
-    return 2;
-  }
+  const options = parseCommandArgs('generate', args, {
+    model: { type: 'string', default: process.env.SEEKSTACK_MODEL ?? DEFAULT_MODEL },
+    prompt: { type: 'string', default: 'Once upon a time' },
+    'max-tokens': { type: 'string', default: '128' },
+    temperature: { type: 'string', default: '0.8' },
+    seed: { type: 'string', default: String(Math.floor(Math.random() * 2 ** 31)) },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
+    'gpu-layers': { type: 'string', default: '-1' },
+    'llama-lib-dir': { type: 'string', default: process.env.SEEKSTACK_LLAMA_LIB_DIR },
+  });
+  if (!options) return 2;
   const number = (name: keyof typeof options) => Number(options[name]);
   const invalid = (['max-tokens', 'temperature', 'seed', 'threads', 'gpu-layers'] as const).find((n) => !Number.isFinite(number(n)));
   if (invalid) {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.ts';
 import { buildServer } from '../../api/server.ts';
 import { EngineError } from '../../engine/errors.ts';
 import { ModelRegistry } from '../../engine/registry.ts';
@@ -38,13 +38,8 @@ function isLoopback(host: string): boolean {
 const NUMERIC = ['port', 'threads', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS }));
-  } catch (error) {
-    console.error(`seekstack serve: ${(error as Error).message}`);
-    return 2;
-  }
+  const values = parseCommandArgs('serve', args, OPTIONS);
+  if (!values) return 2;
   const numbers = Object.fromEntries(NUMERIC.map((name) => [name, Number(values[name])])) as Record<(typeof NUMERIC)[number], number>;
   const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
   if (bad) {
