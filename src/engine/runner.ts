@@ -11,14 +11,8 @@ import type { RequestSampler } from './sampling/chain.ts';
 import type { StepPlan } from './scheduler/scheduler.ts';
 import type { GenerationRequest, RequestId, SampledToken, TokenLogprob } from './types.ts';
 
-export class DecodeError extends Error {
-  readonly status: number;
-
-  constructor(status: number) {
-    super(`llama_decode failed with status ${status}`);
-    this.status = status;
-  }
-}
+/** A step that produced nothing usable: every request in it fails, the engine goes on. */
+export class DecodeError extends Error {}
 
 interface Active {
   sampler: RequestSampler;
@@ -61,7 +55,7 @@ export class Runner {
       });
     }
     const status = await this.#ctx.decodeAsync(batch);
-    if (status !== 0) throw new DecodeError(status);
+    if (status !== 0) throw new DecodeError(`llama_decode failed with status ${status}`);
     const sampled = new Map<RequestId, SampledToken>();
     for (const { id, index } of outputs) {
       const active = this.#active.get(id);
@@ -71,15 +65,27 @@ export class Runner {
   }
 
   #sample(active: Active, index: number): SampledToken {
-    if (active.topLogprobs === undefined) return { token: active.sampler.sample(this.#ctx, index) };
-    // Read the model's own distribution before the sampler chain reshapes it (as OpenAI reports logprobs).
+    // A view, not a copy: reading the sampled token's logit costs nothing next to the decode.
     const logits = this.#ctx.getLogitsIth(index);
+    if (active.topLogprobs === undefined) return { token: this.#checked(active.sampler.sample(this.#ctx, index), logits) };
+    // Read the model's own distribution before the sampler chain reshapes it (as OpenAI reports logprobs).
     const lse = logSumExp(logits);
     const alternatives = topLogprobs(logits, active.topLogprobs, lse).map((a) => this.#entry(a.token, a.logprob));
     const rawOfSampled = new Map(alternatives.map((a) => [a.token, a.logprob]));
-    const token = active.sampler.sample(this.#ctx, index);
-    const logprob = rawOfSampled.get(token) ?? this.#ctx.getLogitsIth(index)[token] - lse;
+    const token = this.#checked(active.sampler.sample(this.#ctx, index), logits);
+    const logprob = rawOfSampled.get(token) ?? logits[token] - lse;
     return { token, logprob: this.#entry(token, logprob), topLogprobs: alternatives };
+  }
+
+  /**
+   * NaN logits make every sampler return garbage without an error. llama.cpp's AMX CPU backend does
+   * this with quantized deepseek2 attn_v_b, and so does any model with broken weights.
+   */
+  #checked(token: number, logits: Float32Array): number {
+    if (Number.isNaN(logits[token])) {
+      throw new DecodeError('the model produced NaN logits (broken weights, or a backend that cannot run one of its tensor types)');
+    }
+    return token;
   }
 
   #entry(token: number, logprob: number): TokenLogprob {

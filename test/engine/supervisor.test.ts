@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EngineClient } from '../../src/engine/client.ts';
 import { EngineError } from '../../src/engine/errors.ts';
+import { readGgufInfo } from '../../src/engine/gguf/reader.ts';
 import { collect, engineConfig, request, startEngine } from '../helpers/engine.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
 
@@ -26,6 +27,23 @@ describe('engine process supervision', () => {
     const after = await collect(engine.generate(request('after the crash')));
     assert.equal(after.finishReason, 'length');
     assert.equal(after.tokens.length, 16);
+  });
+
+  it('fails the request with a clear error when a model with broken weights produces NaN logits', async (t) => {
+    const source = await tinyModel('qwen2');
+    const info = readGgufInfo(source);
+    const norm = info.tensors.find((tensor) => tensor.name === 'output_norm.weight');
+    assert.ok(norm && norm.type === 0, 'an F32 output norm');
+    const bytes = fs.readFileSync(source);
+    for (let i = 0; i < norm.dims[0]; i++) bytes.writeFloatLE(Number.NaN, info.dataOffset + norm.offset + i * 4);
+    const file = path.join(scratchDir(), 'nan.gguf');
+    fs.writeFileSync(file, bytes);
+    const engine = await startEngine(t, file);
+    const result = await collect(engine.generate(request('hello')));
+    assert.equal(result.finishReason, 'error');
+    assert.match(result.events.at(-1)?.error ?? '', /NaN logits/);
+    assert.equal(result.tokens.length, 0, 'no garbage token reached the client');
+    assert.equal((await engine.stats()).numRunning, 0, 'the engine is alive and the slot is free');
   });
 
   describe('refuses malformed GGUF files without crashing any process', () => {
