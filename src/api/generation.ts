@@ -32,7 +32,7 @@ export function newId(prefix: string): string {
 }
 
 /** Choice `index` gets seed + index, so `n` seeded choices differ from each other yet reproduce. */
-export function toSampling(body: SamplingFields, index: number): SamplingParams {
+function toSampling(body: SamplingFields, index: number): SamplingParams {
   const seed = body.seed ?? randomBytes(4).readUInt32LE() >>> 1;
   return {
     temperature: body.temperature ?? 1,
@@ -53,7 +53,24 @@ export function apiFinishReason(reason: string): string {
   return reason === 'error' ? 'insufficient_system_resource' : reason;
 }
 
-export function toStops(stop: string | string[] | undefined): string[] {
+/** One engine request per choice; only the seed differs between them. */
+export function choiceInputs(
+  body: SamplingFields & { ignore_eos?: boolean },
+  n: number,
+  shape: { prompt: GenerateInput['prompt']; maxTokens: number; topLogprobs?: number; grammar?: SamplingParams['grammar'] },
+): GenerateInput[] {
+  return Array.from({ length: n }, (_, index) => ({
+    cacheKey: 'default',
+    prompt: shape.prompt,
+    sampling: { ...toSampling(body, index), grammar: shape.grammar },
+    maxTokens: shape.maxTokens,
+    stop: toStops(body.stop),
+    topLogprobs: shape.topLogprobs,
+    stopOnEog: !body.ignore_eos,
+  }));
+}
+
+function toStops(stop: string | string[] | undefined): string[] {
   return stop === undefined ? [] : typeof stop === 'string' ? [stop] : stop;
 }
 

@@ -115,9 +115,6 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
         stopOnEog: message.stopOnEog,
       };
     },
-    detokenize(tokens) {
-      const decoder = new TextDecoder();
-      return tokens.map((t) => decoder.decode(vocab.tokenToPiece(t, true), { stream: true })).join('') + decoder.decode();
-    },
+    detokenize: (tokens) => vocab.detokenize(tokens, false, true),
   };
 }

@@ -8,7 +8,7 @@ import { EngineError } from './errors.ts';
 import { openModel, type EngineModel } from './model-host.ts';
 import { compileParser, ToEngineSchema, type EngineConfig, type FromEngine, type SubmitMessage, type ToEngine } from './protocol.ts';
 import { DecodeError } from './runner.ts';
-import type { StepEvent } from './types.ts';
+import type { RequestId, StepEvent } from './types.ts';
 
 const parseToEngine = compileParser(ToEngineSchema, 'message to the engine');
 
@@ -40,7 +40,7 @@ class EngineLoop {
         this.#submit(message);
         break;
       case 'cancel':
-        scheduler.cancel(message.id as never);
+        scheduler.cancel(message.id as RequestId);
         this.#wake();
         break;
       case 'tokenize':

@@ -4,12 +4,11 @@
  * returned whole, with DeepSeek's usage (cache hits included).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GenerateInput } from '../../engine/client.ts';
 import type { Usage } from '../../engine/types.ts';
 import { ChatChoice, chatLogprobs, type ChoiceDelta } from '../chat-choice.ts';
 import { buildChatPrompt } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
-import { apiFinishReason, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, toSampling, toStops, usageBody } from '../generation.ts';
+import { apiFinishReason, choiceInputs, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
 import { ChatRequest } from '../schemas/chat.ts';
 import type { AppContext } from '../server.ts';
 import { disconnectSignal, SseStream } from '../sse.ts';
@@ -36,15 +35,12 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
     const { model } = resolved;
     const prompt = buildChatPrompt(resolved, body);
     const n = body.n ?? 1;
-    const inputs: GenerateInput[] = Array.from({ length: n }, (_, index) => ({
-      cacheKey: 'default',
+    const inputs = choiceInputs(body, n, {
       prompt: { text: prompt.rendered.prompt, addSpecial: false },
-      sampling: { ...toSampling(body, index), grammar: prompt.grammar },
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? model.info.maxSeqLen,
-      stop: toStops(body.stop),
       topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
-      stopOnEog: !body.ignore_eos,
-    }));
+      grammar: prompt.grammar,
+    });
     const choices = inputs.map(() => new ChatChoice(prompt.rendered, prompt.toolFormat));
     const envelope = { id: newId('chatcmpl'), created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
     const usages: Usage[] = [];

@@ -7,7 +7,7 @@ import type { GenerateInput } from '../../engine/client.ts';
 import type { ServedModel } from '../../engine/registry.ts';
 import type { SampledToken } from '../../engine/types.ts';
 import { ApiError } from '../errors.ts';
-import { apiFinishReason, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, toSampling, toStops, usageBody } from '../generation.ts';
+import { apiFinishReason, choiceInputs, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';
 import { CompletionRequest } from '../schemas/completions.ts';
 import type { AppContext } from '../server.ts';
 import { disconnectSignal, SseStream } from '../sse.ts';
@@ -22,8 +22,11 @@ async function promptOf(model: ServedModel, body: CompletionRequest): Promise<Ge
   if (!fim) {
     throw new ApiError('invalid_request', `the model '${model.id}' has no fill-in-the-middle tokens, so 'suffix' cannot be used with it`, 'suffix');
   }
-  const [prefixTokens, suffixTokens] = await Promise.all([model.client.tokenize(prompt, false), model.client.tokenize(body.suffix, false)]);
-  const bos = addBos ? (await model.client.tokenize('', true)) : [];
+  const [bos, prefixTokens, suffixTokens] = await Promise.all([
+    addBos ? model.client.tokenize('', true) : [],
+    model.client.tokenize(prompt, false),
+    model.client.tokenize(body.suffix, false),
+  ]);
   return { tokens: [...bos, fim.prefix, ...prefixTokens, fim.suffix, ...suffixTokens, fim.middle] };
 }
 
@@ -49,15 +52,7 @@ export function completionRoutes(app: FastifyInstance, context: AppContext): voi
     const { model } = resolveModel(context.models, body.model);
     const prompt = await promptOf(model, body);
     const n = body.n ?? 1;
-    const inputs: GenerateInput[] = Array.from({ length: n }, (_, index) => ({
-      cacheKey: 'default',
-      prompt,
-      sampling: toSampling(body, index),
-      maxTokens: body.max_tokens ?? DEFAULT_MAX_TOKENS,
-      stop: toStops(body.stop),
-      topLogprobs: body.logprobs,
-      stopOnEog: !body.ignore_eos,
-    }));
+    const inputs = choiceInputs(body, n, { prompt, maxTokens: body.max_tokens ?? DEFAULT_MAX_TOKENS, topLogprobs: body.logprobs });
     const id = newId('cmpl');
     const created = Math.floor(Date.now() / 1000);
     const echo = body.echo && typeof body.prompt === 'string' ? body.prompt : '';

@@ -144,7 +144,7 @@ export class Scheduler {
       this.#preempt(this.#running[this.#running.length - 1], plan);
       this.#planPrefills(plan);
     }
-    plan.numTokens = plan.chunks.reduce((n, c) => n + c.tokens.length, 0);
+    plan.numTokens = this.#numPlannedCells(plan);
     return plan;
   }
 
@@ -241,7 +241,7 @@ export class Scheduler {
     return plan.chunks.reduce((n, c) => n + c.tokens.length, 0);
   }
 
-  /** Evict cached prefixes until `numCells` cells are free beyond what is already planned. */
+  /** Evict cached prefixes until `numCells` cells are free; false when even that is not enough. */
   #makeRoom(numCells: number): boolean {
     const missing = numCells - this.#numFreeCells();
     if (missing > 0) this.#tree.evict(missing);
