@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineClient, type GenerateInput } from '../src/engine/client.ts';
+import type { EngineConfig } from '../src/engine/protocol.ts';
 import { synthModel } from '../src/engine/gguf/synth.ts';
 import type { SamplingParams } from '../src/engine/types.ts';
 
@@ -17,12 +18,12 @@ const STREAMS = [1, 4, 8, 16];
 const DECODE_TOKENS = 64;
 
 /** The engine's threads: BENCH_THREADS, else every core. */
-export function benchThreads(): number {
+function benchThreads(): number {
   return Number(process.env.BENCH_THREADS ?? os.availableParallelism());
 }
 
 /** The bench model is generated on first use and kept outside git. */
-export async function benchModel(): Promise<string> {
+async function benchModel(): Promise<string> {
   const file = path.join(import.meta.dirname, '..', '.cache', 'bench', 'qwen2-bench-q8_0.gguf');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -82,13 +83,18 @@ async function timeToFirstToken(engine: EngineClient, tokens: number[], cacheKey
   return firstTokenAt;
 }
 
+/** The engine both bench sections measure: 16 slots, so 16 streams run at once. */
+export async function benchEngineConfig(): Promise<EngineConfig> {
+  return {
+    modelPath: await benchModel(), gpuLayers: -1, threads: benchThreads(), numSlots: 16, numCacheHolders: 8,
+    totalCells: 8192, maxSeqLen: 4096, maxPrefillTokensPerStep: 512, maxQueueLength: 64,
+  };
+}
+
 export async function runEngineBench() {
-  const modelPath = await benchModel();
-  const threads = benchThreads();
-  const engine = await EngineClient.start({
-    modelPath, gpuLayers: -1, threads, numSlots: 16, numCacheHolders: 8, totalCells: 8192, maxSeqLen: 4096,
-    maxPrefillTokensPerStep: 512, maxQueueLength: 64,
-  });
+  const config = await benchEngineConfig();
+  const { modelPath, threads } = config;
+  const engine = await EngineClient.start(config);
   try {
     await decodeRate(engine, 1, 0); // warm-up: page in the weights
     const decode: Record<string, number> = {};

@@ -11,7 +11,7 @@ import OpenAI from 'openai';
 import { buildServer } from '../src/api/server.ts';
 import type { EngineClient } from '../src/engine/client.ts';
 import { ModelRegistry } from '../src/engine/registry.ts';
-import { aggregateRate, benchModel, benchThreads, GREEDY, timeStream, type StreamTimes } from './engine.ts';
+import { aggregateRate, benchEngineConfig, GREEDY, timeStream, type StreamTimes } from './engine.ts';
 
 const STREAMS = [1, 4, 8, 16];
 const TOKENS = 64;
@@ -56,10 +56,7 @@ async function latencies(call: () => Promise<void>) {
 }
 
 export async function runHttpBench() {
-  const models = await ModelRegistry.start([{
-    modelPath: await benchModel(), gpuLayers: -1, threads: benchThreads(), numSlots: 16, numCacheHolders: 8,
-    totalCells: 8192, maxSeqLen: 4096, maxPrefillTokensPerStep: 512, maxQueueLength: 64,
-  }]);
+  const models = await ModelRegistry.start([await benchEngineConfig()]);
   const app = await buildServer({ models });
   await app.listen({ host: '127.0.0.1', port: 0 });
   try {

@@ -39,7 +39,6 @@ export async function run(args: string[]): Promise<number> {
       maxSeqLen: 0,
       maxPrefillTokensPerStep: 512,
       maxQueueLength: 1,
-     
     });
   } catch (error) {
     console.error(`seekstack generate: ${error instanceof EngineError ? error.message : String(error)}`);
