@@ -236,7 +236,7 @@ export class EngineClient extends EventEmitter {
 }
 
 async function spawnEngine(config: EngineConfig): Promise<{ child: ChildProcess; model: ModelInfo }> {
-  // Checked here too, so a bad file is refused before any process is started for it.
+  // Checked before any process starts: llama.cpp aborts the whole process on some malformed files.
   validateModelFile(config.modelPath);
   const child = fork(WORKER, [], {
     execArgv: ['--import', TSX],

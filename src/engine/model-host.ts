@@ -1,15 +1,14 @@
 /**
  * @module engine/model-host
- * Everything the engine process builds around one loaded model: the validated GGUF, the llama.cpp
- * model and unified-KV context, the batch, the prefix tree, the scheduler and the runner, plus the
- * conversion of a submit message into a GenerationRequest (tokenizing text prompts).
+ * Everything the engine process builds around one loaded model (a GGUF the server validated before
+ * starting this process): the llama.cpp model and unified-KV context, the batch, the prefix tree, the
+ * scheduler and the runner, plus the conversion of a submit message into a GenerationRequest.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from './errors.ts';
 import { loadLlama } from './llama/index.ts';
 import type { LlamaModel } from './llama/model.ts';
-import { validateModelFile } from './model-file.ts';
 import { PrefixTree } from './prefix/tree.ts';
 import type { EngineConfig, ModelInfo, SubmitMessage } from './protocol.ts';
 import { Runner } from './runner.ts';
@@ -30,7 +29,6 @@ export interface EngineModel {
 }
 
 export async function openModel(config: EngineConfig): Promise<EngineModel> {
-  const summary = validateModelFile(config.modelPath);
   const llama = loadLlama({ libDir: config.libDir });
   const nSeqMax = config.numSlots + config.numCacheHolders;
   if (nSeqMax > LLAMA_MAX_SEQ) {
@@ -74,8 +72,8 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   const special = (token: number) => (token >= 0 ? new TextDecoder().decode(vocab.tokenToPiece(token, true)) : null);
   const info: ModelInfo = {
     path: path.resolve(config.modelPath),
-    name: summary.name,
-    architecture: summary.architecture,
+    name: model.metaValStr('general.name') ?? path.basename(config.modelPath, '.gguf'),
+    architecture: model.metaValStr('general.architecture') ?? '',
     description: model.desc(),
     numParams: model.nParams(),
     sizeBytes: model.size(),
