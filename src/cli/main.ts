@@ -8,6 +8,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   doctor: { summary: 'libraries, llama.cpp release, backends, devices and threads', load: () => import('./commands/doctor.ts') },
   'synth-model': { summary: 'write a random-weight test or benchmark GGUF', load: () => import('./commands/synth-model.ts') },
   generate: { summary: 'run one prompt through the engine and stream the output', load: () => import('./commands/generate.ts') },
+  pull: { summary: 'download a catalog model or a Hugging Face GGUF, resumable and verified', load: () => import('./commands/pull.ts') },
+  models: { summary: 'list local models, or with --catalog the DeepSeek models to pull', load: () => import('./commands/models.ts') },
+  show: { summary: "a model's facts, memory needs, chat template and capabilities", load: () => import('./commands/show.ts') },
+  rm: { summary: 'delete a local model', load: () => import('./commands/rm.ts') },
 };
 
 function usage(): string {

@@ -1,0 +1,34 @@
+/**
+ * Options the model commands share with `serve`, with the same defaults and environment variables, so
+ * `seekstack models` estimates memory for the context `seekstack serve` will allocate.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { ModelError } from '../models/errors.ts';
+
+export const DATA_DIR_OPTION = {
+  'data-dir': { type: 'string', default: process.env.SEEKSTACK_DATA_DIR ?? path.join(os.homedir(), '.seekstack') },
+} as const;
+
+export const CTX_SIZE_OPTION = {
+  'ctx-size': { type: 'string', default: process.env.SEEKSTACK_CTX_SIZE ?? '8192' },
+} as const;
+
+/** A positive integer option, or null after printing why not. */
+export function positiveInteger(command: string, flag: string, value: string): number | null {
+  const number = Number(value);
+  if (Number.isInteger(number) && number > 0) return number;
+  console.error(`seekstack ${command}: --${flag} must be a positive integer, got '${value}'`);
+  return null;
+}
+
+/** Runs a command body; a ModelError becomes one line on stderr and exit code 1. */
+export async function reportingModelErrors(command: string, body: () => Promise<number> | number): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof ModelError)) throw error;
+    console.error(`seekstack ${command}: ${error.message}`);
+    return 1;
+  }
+}
