@@ -5,12 +5,16 @@
  * loopback with node:http keep-alive (fetch's own overhead is ~0.3 ms and would hide the server's), and
  * in process through Fastify's inject (routing, hooks and serialisation without the socket).
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { buildServer } from '../src/api/server.ts';
 import type { EngineClient } from '../src/engine/client.ts';
 import { ModelRegistry } from '../src/engine/registry.ts';
+import { openPlatform } from '../src/platform/platform.ts';
+import { latencies } from './latency.ts';
 import { aggregateRate, benchEngineConfig, GREEDY, timeStream, type StreamTimes } from './engine.ts';
 
 const STREAMS = [1, 4, 8, 16];
@@ -38,26 +42,11 @@ async function httpRate(client: OpenAI, model: string, numStreams: number, round
   return aggregateRate(await Promise.all(Array.from({ length: numStreams }, (_, i) => httpStream(client, model, prompt(i, round), start))));
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** p50/p99 of 3,000 sequential calls after 300 warm-up calls. */
-async function latencies(call: () => Promise<void>) {
-  for (let i = 0; i < 300; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < 3000; i++) {
-    const t = performance.now();
-    await call();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { requests: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) };
-}
 
 export async function runHttpBench() {
   const models = await ModelRegistry.start([await benchEngineConfig()]);
-  const app = await buildServer({ models });
+  const platform = await openPlatform(fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-bench-')));
+  const app = await buildServer({ models, platform });
   await app.listen({ host: '127.0.0.1', port: 0 });
   try {
     const address = app.server.address();

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runEngineBench } from './engine.ts';
 import { runHttpBench } from './http.ts';
+import { runPlatformBench } from './platform.ts';
 
-const SECTIONS: Record<string, () => Promise<unknown>> = { engine: runEngineBench, http: runHttpBench };
+const SECTIONS: Record<string, () => Promise<unknown>> = { engine: runEngineBench, http: runHttpBench, platform: runPlatformBench };
 
 const wanted = process.argv.slice(2);
 const resultsDir = path.join(import.meta.dirname, 'results');

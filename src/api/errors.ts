@@ -4,6 +4,7 @@
  * Fastify's lib/errors.js). Bodies always have DeepSeek's shape: {"error": {message, type, param, code}}.
  */
 import type { EngineErrorCode } from '../engine/errors.ts';
+import type { PlatformError, PlatformErrorCode } from '../platform/errors.ts';
 
 const CATALOG = {
   invalid_json: { status: 400, type: 'invalid_request_error' },
@@ -14,18 +15,24 @@ const CATALOG = {
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   invalid_parameter: { status: 422, type: 'invalid_request_error' },
-  authentication_failed: { status: 401, type: 'authentication_error' },
-  insufficient_balance: { status: 402, type: 'insufficient_balance_error' },
+  // DeepSeek's exact 401 and 402 bodies carry code "invalid_request_error"; clients match on them.
+  authentication_failed: { status: 401, type: 'authentication_error', wireCode: 'invalid_request_error' },
+  insufficient_balance: { status: 402, type: 'unknown_error', wireCode: 'invalid_request_error' },
+  permission_denied: { status: 403, type: 'permission_error' },
+  model_not_allowed: { status: 403, type: 'permission_error' },
+  conflict: { status: 409, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
   internal: { status: 500, type: 'server_error' },
   overloaded: { status: 503, type: 'server_overloaded' },
   engine_unavailable: { status: 503, type: 'server_overloaded' },
-} as const;
+} as const satisfies Record<string, { status: number; type: string; wireCode?: string }>;
 
 export type ApiErrorCode = keyof typeof CATALOG;
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
+  /** The `code` field of the body: the catalog code, unless DeepSeek spells it otherwise. */
+  readonly wireCode: string;
   readonly status: number;
   readonly type: string;
   readonly param: string | null;
@@ -36,6 +43,8 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    const entry: { status: number; type: string; wireCode?: string } = CATALOG[code];
+    this.wireCode = entry.wireCode ?? code;
     this.status = CATALOG[code].status;
     this.type = CATALOG[code].type;
     this.param = param;
@@ -43,7 +52,7 @@ export class ApiError extends Error {
   }
 
   toBody() {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.wireCode } };
   }
 }
 
@@ -55,6 +64,21 @@ const FROM_ENGINE: Record<EngineErrorCode, ApiErrorCode> = {
   model_invalid: 'internal',
   internal: 'internal',
 };
+
+const FROM_PLATFORM: Record<PlatformErrorCode, ApiErrorCode> = {
+  authentication_failed: 'authentication_failed',
+  permission_denied: 'permission_denied',
+  model_not_allowed: 'model_not_allowed',
+  insufficient_balance: 'insufficient_balance',
+  rate_limited: 'rate_limited',
+  not_found: 'not_found',
+  conflict: 'conflict',
+  invalid: 'invalid_parameter',
+};
+
+export function fromPlatformError(error: PlatformError): ApiError {
+  return new ApiError(FROM_PLATFORM[error.code], error.message, null, error.headers);
+}
 
 export function fromEngineError(code: EngineErrorCode, message: string): ApiError {
   return new ApiError(FROM_ENGINE[code], message);

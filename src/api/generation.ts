@@ -4,12 +4,15 @@
  * metrics, and DeepSeek's usage object.
  */
 import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EngineClient, GenerateInput } from '../engine/client.ts';
 import { EngineError } from '../engine/errors.ts';
-import type { ModelRegistry, ResolvedModel } from '../engine/registry.ts';
+import type { ModelRegistry, ResolvedModel, ServedModel } from '../engine/registry.ts';
 import type { SamplingParams, StepEvent, Usage } from '../engine/types.ts';
+import type { Admission } from '../platform/gate.ts';
 import { ApiError, fromEngineError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import type { AppContext } from './server.ts';
 
 export interface SamplingFields {
   temperature?: number;
@@ -53,17 +56,55 @@ export function apiFinishReason(reason: string): string {
   return reason === 'error' ? 'insufficient_system_resource' : reason;
 }
 
+export interface AdmittedRequest {
+  admission: Admission;
+  /** The prompt as the engine gets it: already tokens when admission had to count them. */
+  prompt: GenerateInput['prompt'];
+  /** The prefix-cache namespace: the caller's tenant, so no tenant is ever served from another's cache. */
+  cacheKey: string;
+}
+
+/**
+ * Admit a request on the caller's limits and budget. When they need the prompt's token count, the prompt
+ * is tokenized here and the engine gets the tokens, so it is still tokenized once.
+ */
+export async function admitRequest(
+  context: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ask: { requestId: string; requestedModel: string; model: ServedModel; prompt: GenerateInput['prompt']; maxTokensPerChoice: number; n: number },
+): Promise<AdmittedRequest> {
+  const { gate } = context.platform;
+  let prompt = ask.prompt;
+  let promptTokens: number | null = null;
+  if (gate.needsPromptTokens(request.caller)) {
+    if ('text' in prompt) prompt = { tokens: await ask.model.client.tokenize(prompt.text, prompt.addSpecial) };
+    promptTokens = prompt.tokens.length;
+  }
+  const admission = await gate.admit(request.caller, {
+    requestId: ask.requestId,
+    requestedModel: ask.requestedModel,
+    modelId: ask.model.id,
+    promptTokens,
+    // The engine stops at the context's end, so no request can use more than that.
+    maxTokensPerChoice: promptTokens === null ? ask.maxTokensPerChoice : Math.max(1, Math.min(ask.maxTokensPerChoice, ask.model.info.maxSeqLen - promptTokens)),
+    choices: ask.n,
+  });
+  void reply.headers(admission.headers);
+  return { admission, prompt, cacheKey: `tenant:${request.caller.tenantId}` };
+}
+
 /** One engine request per choice; only the seed differs between them. */
 export function choiceInputs(
   body: SamplingFields & { ignore_eos?: boolean },
   n: number,
-  shape: { prompt: GenerateInput['prompt']; maxTokens: number; topLogprobs?: number; grammar?: SamplingParams['grammar'] },
+  shape: { admitted: AdmittedRequest; topLogprobs?: number; grammar?: SamplingParams['grammar'] },
 ): GenerateInput[] {
   return Array.from({ length: n }, (_, index) => ({
-    cacheKey: 'default',
-    prompt: shape.prompt,
+    cacheKey: shape.admitted.cacheKey,
+    prompt: shape.admitted.prompt,
     sampling: { ...toSampling(body, index), grammar: shape.grammar },
-    maxTokens: shape.maxTokens,
+    maxTokens: shape.admitted.admission.maxTokensPerChoice,
     stop: toStops(body.stop),
     topLogprobs: shape.topLogprobs,
     stopOnEog: !body.ignore_eos,
@@ -79,19 +120,30 @@ export interface ChoiceEvent {
   event: StepEvent;
 }
 
+export interface RunOptions {
+  metrics: Metrics;
+  model: string;
+  admission: Admission;
+  /** Reasoning tokens so far, for the ledger (chat counts them; plain completions have none). */
+  reasoningTokens?: () => number;
+}
+
+/** HTTP 499 (nginx's "client closed request"): the ledger's status for a request its client abandoned. */
+const CLIENT_CLOSED = 499;
+
 /**
  * Run one engine request per choice and yield their events in arrival order. Engine errors become
- * ApiErrors; `signal` cancels every choice.
+ * ApiErrors; `signal` cancels every choice. However the run ends, the admission is settled (ledger row,
+ * budget) before this returns, so a client that saw the end of its response finds it in the ledger.
  */
-export async function* runChoices(
-  client: EngineClient,
-  inputs: GenerateInput[],
-  signal: AbortSignal,
-  metrics: { metrics: Metrics; model: string },
-): AsyncGenerator<ChoiceEvent> {
+export async function* runChoices(client: EngineClient, inputs: GenerateInput[], signal: AbortSignal, options: RunOptions): AsyncGenerator<ChoiceEvent> {
   const start = performance.now();
   const iterators = inputs.map((input) => client.generate(input, signal)[Symbol.asyncIterator]());
   const lastTokenAt = inputs.map(() => 0);
+  const usages: Usage[] = [];
+  const finishes: string[] = [];
+  let generatedTokens = 0;
+  let status = 200;
   const pending = new Map<number, Promise<{ index: number; result: IteratorResult<StepEvent> }>>();
   const next = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
   inputs.forEach((_, i) => next(i));
@@ -103,19 +155,37 @@ export async function* runChoices(
         continue;
       }
       const event = result.value;
+      generatedTokens += event.tokens.length;
       if (event.tokens.length > 0) {
         const now = performance.now();
-        const histogram = lastTokenAt[index] === 0 ? metrics.metrics.timeToFirstToken : metrics.metrics.interTokenLatency;
-        histogram.observe({ model: metrics.model }, (now - (lastTokenAt[index] || start)) / 1000);
+        const histogram = lastTokenAt[index] === 0 ? options.metrics.timeToFirstToken : options.metrics.interTokenLatency;
+        histogram.observe({ model: options.model }, (now - (lastTokenAt[index] || start)) / 1000);
         lastTokenAt[index] = now;
       }
-      if (event.usage) metrics.metrics.recordUsage(metrics.model, event.usage);
+      if (event.usage) {
+        options.metrics.recordUsage(options.model, event.usage);
+        usages.push(event.usage);
+      }
+      if (event.finishReason) finishes.push(apiFinishReason(event.finishReason));
       next(index);
       yield { index, event };
     }
+    if (finishes.length > 0 && finishes.every((reason) => reason === 'cancelled')) status = CLIENT_CLOSED;
   } catch (error) {
-    if (error instanceof EngineError) throw fromEngineError(error.code, error.message);
-    throw error;
+    const apiError = error instanceof EngineError ? fromEngineError(error.code, error.message) : error;
+    status = apiError instanceof ApiError ? apiError.status : 500;
+    throw apiError;
+  } finally {
+    // A choice that never finished (engine crash) reports no usage: count what it streamed.
+    const usage = usages.length === inputs.length ? sumUsage(usages) : { ...sumUsage(usages), completionTokens: generatedTokens };
+    await options.admission.settle({
+      promptTokens: usage.promptTokens,
+      cacheHitTokens: usage.promptCacheHitTokens,
+      completionTokens: usage.completionTokens,
+      reasoningTokens: options.reasoningTokens?.() ?? 0,
+      status,
+      finishReason: finishes[0] ?? null,
+    });
   }
 }
 

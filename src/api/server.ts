@@ -6,15 +6,28 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ModelRegistry } from '../engine/registry.ts';
-import { ApiError } from './errors.ts';
+import { PlatformError } from '../platform/errors.ts';
+import type { Caller } from '../platform/gate.ts';
+import type { Platform } from '../platform/platform.ts';
+import { ApiError, fromPlatformError } from './errors.ts';
 import { Metrics } from './metrics.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { balanceRoutes } from './routes/balance.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { completionRoutes } from './routes/completions.ts';
 import { modelRoutes } from './routes/models.ts';
 import { validationError } from './validation-error.ts';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling: set by the authentication hook on every route that needs a key. */
+    caller: Caller;
+  }
+}
+
 export interface ServerOptions {
   models: ModelRegistry;
+  platform: Platform;
   /** Largest accepted request body. */
   bodyLimitBytes?: number;
   /** Interval of `: keep-alive` SSE comments while a streamed request waits for its first token. */
@@ -24,6 +37,7 @@ export interface ServerOptions {
 
 export interface AppContext {
   models: ModelRegistry;
+  platform: Platform;
   metrics: Metrics;
   keepAliveMs: number;
 }
@@ -37,7 +51,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Strict validation: "1" is not a number, unknown fields are kept (OpenAI clients send extras).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
-  const context: AppContext = { models: options.models, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
+  const context: AppContext = { models: options.models, platform: options.platform, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
 
   // Only JSON bodies: Fastify's text/plain parser would turn a mislabelled body into a confusing 400.
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -68,7 +82,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     context.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
   });
 
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+  app.decorateRequest('caller', null as unknown as Caller);
+  app.setErrorHandler((error: FastifyError | ApiError | PlatformError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.status >= 500) request.log.error(error);
     void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
@@ -88,17 +103,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   for (const prefix of ['', '/v1']) {
     await app.register(async (scope) => {
+      // Every route here needs a key once keys exist (checked before the body is even read); /health and
+      // /metrics stay open for probes and scrapers.
+      scope.addHook('onRequest', async (request) => {
+        request.caller = await context.platform.gate.authenticate(request.headers.authorization);
+      });
+      balanceRoutes(scope);
+      adminRoutes(scope, context);
       modelRoutes(scope, context);
       chatRoutes(scope, context);
       completionRoutes(scope, context);
     }, { prefix });
   }
-  app.addHook('onClose', async () => context.models.close());
+  app.addHook('onClose', async () => {
+    await context.models.close();
+    await context.platform.close();
+  });
   return app;
 }
 
-function toApiError(error: FastifyError | ApiError): ApiError {
+function toApiError(error: FastifyError | ApiError | PlatformError): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof PlatformError) return fromPlatformError(error);
   if (error.validation) return validationError(error);
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

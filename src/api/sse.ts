@@ -16,6 +16,8 @@ export class SseStream {
     this.#reply = reply;
     reply.hijack();
     const raw = reply.raw;
+    // Headers already set on the reply (x-ratelimit-*) go out with the stream's head.
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) raw.setHeader(name, value);
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',

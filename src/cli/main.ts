@@ -12,6 +12,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   models: { summary: 'list local models, or with --catalog the DeepSeek models to pull', load: () => import('./commands/models.ts') },
   show: { summary: "a model's facts, memory needs, chat template and capabilities", load: () => import('./commands/show.ts') },
   rm: { summary: 'delete a local model', load: () => import('./commands/rm.ts') },
+  tenants: { summary: 'create and list tenants (the teams or customers keys belong to)', load: () => import('./commands/tenants.ts') },
+  keys: { summary: 'create, list and revoke API keys with their limits and budgets', load: () => import('./commands/keys.ts') },
+  usage: { summary: 'metered usage by day, model, key or tenant', load: () => import('./commands/usage.ts') },
+  prices: { summary: 'per-model prices that give the usage ledger its cost', load: () => import('./commands/prices.ts') },
+  audit: { summary: 'verify or list the hash-chained audit log', load: () => import('./commands/audit.ts') },
 };
 
 function usage(): string {

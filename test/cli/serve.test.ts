@@ -2,26 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/seekstack.js', import.meta.url));
+import { BIN, startServeProcess } from '../helpers/serve-process.ts';
 
 describe('seekstack serve', () => {
   it('serves the API on the printed URL, exports metrics, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--model', await tinyModel('qwen2'), '--port', '0', '--threads', '1', '--slots', '2', '--data-dir', scratchDir()], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (data: Buffer) => {
-        output += data;
-        const match = /serving on (http:\/\/\S+)/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-    });
+    const { child, url } = await startServeProcess(['--model', await tinyModel('qwen2'), '--threads', '1', '--slots', '2', '--data-dir', scratchDir()]);
     const client = new OpenAI({ baseURL: url, apiKey: 'local', maxRetries: 0 });
     const reply = await client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 });
     assert.ok(reply.choices[0].finish_reason);
@@ -46,13 +33,16 @@ describe('seekstack serve', () => {
       const [code] = await once(child, 'exit');
       return { code, stderr };
     };
+    const dataDir = scratchDir();
     const badPort = await run('--port', 'eighty');
     assert.equal(badPort.code, 2);
     assert.match(badPort.stderr, /--port must be an integer/);
-    const exposed = await run('--host', '0.0.0.0', '--port', '0');
+    const exposed = await run('--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir);
     assert.equal(exposed.code, 2);
-    assert.match(exposed.stderr, /refusing to listen on 0\.0\.0\.0 without authentication/);
-    const badModel = await run('--model', BIN, '--port', '0');
+    assert.match(exposed.stderr, /refusing to listen on 0\.0\.0\.0 without authentication: no API key exists yet/);
+    const badAuth = await run('--auth', 'sometimes', '--data-dir', dataDir);
+    assert.equal(badAuth.code, 2);
+    const badModel = await run('--model', BIN, '--port', '0', '--data-dir', dataDir);
     assert.equal(badModel.code, 1);
     assert.equal(badModel.stderr.trim().split('\n').length, 1);
     assert.match(badModel.stderr, /not a GGUF file/);

@@ -3,13 +3,18 @@ import { after, before } from 'node:test';
 import OpenAI from 'openai';
 import { buildServer } from '../../src/api/server.ts';
 import { ModelRegistry } from '../../src/engine/registry.ts';
+import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { engineConfig } from './engine.ts';
+import { scratchDir } from './models.ts';
 import type { EngineConfig } from '../../src/engine/protocol.ts';
 
 export interface TestServer {
   baseURL: string;
   client: OpenAI;
   models: ModelRegistry;
+  platform: Platform;
+  /** An openai client sending this key. */
+  clientWithKey(apiKey: string): OpenAI;
   /** Raw request helper for what the SDK cannot send (malformed JSON, invalid UTF-8, huge bodies). */
   post(path: string, body: string | Buffer, headers?: Record<string, string>): Promise<Response>;
 }
@@ -17,10 +22,11 @@ export interface TestServer {
 export async function startServer(
   t: { after(fn: () => Promise<void>): void },
   modelPaths: string[],
-  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number } = {},
+  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number; dataDir?: string } = {},
 ): Promise<TestServer> {
   const models = await ModelRegistry.start(modelPaths.map((p) => engineConfig(p, { numSlots: 4, ...options.engine })));
-  const app = await buildServer({ models, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes });
+  const platform = await openPlatform(options.dataDir ?? scratchDir());
+  const app = await buildServer({ models, platform, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(() => app.close());
   const address = app.server.address();
@@ -29,7 +35,9 @@ export async function startServer(
   return {
     baseURL,
     models,
+    platform,
     client: new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0 }),
+    clientWithKey: (apiKey) => new OpenAI({ baseURL, apiKey, maxRetries: 0 }),
     post: (path, body, headers = {}) =>
       fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Blob([body]), headers: { 'content-type': 'application/json', ...headers } }),
   };

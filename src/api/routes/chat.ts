@@ -8,7 +8,7 @@ import type { Usage } from '../../engine/types.ts';
 import { ChatChoice, chatLogprobs, type ChoiceDelta } from '../chat-choice.ts';
 import { buildChatPrompt } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
-import { apiFinishReason, choiceInputs, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
+import { admitRequest, apiFinishReason, choiceInputs, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
 import { ChatRequest } from '../schemas/chat.ts';
 import type { AppContext } from '../server.ts';
 import { disconnectSignal, SseStream } from '../sse.ts';
@@ -35,16 +35,25 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
     const { model } = resolved;
     const prompt = buildChatPrompt(resolved, body);
     const n = body.n ?? 1;
-    const inputs = choiceInputs(body, n, {
+    const envelope = { id: newId('chatcmpl'), created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
+    const admitted = await admitRequest(context, request, reply, {
+      requestId: envelope.id,
+      requestedModel: body.model,
+      model,
       prompt: { text: prompt.rendered.prompt, addSpecial: false },
-      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? model.info.maxSeqLen,
+      maxTokensPerChoice: body.max_completion_tokens ?? body.max_tokens ?? model.info.maxSeqLen,
+      n,
+    });
+    const inputs = choiceInputs(body, n, {
+      admitted,
       topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
       grammar: prompt.grammar,
     });
     const choices = inputs.map(() => new ChatChoice(prompt.rendered, prompt.toolFormat));
-    const envelope = { id: newId('chatcmpl'), created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
     const usages: Usage[] = [];
-    const usage = () => usageBody(sumUsage(usages), choices.reduce((n, c) => n + c.numReasoningTokens, 0));
+    const reasoningTokens = () => choices.reduce((sum, c) => sum + c.numReasoningTokens, 0);
+    const usage = () => usageBody(sumUsage(usages), reasoningTokens());
+    const run = { metrics: context.metrics, model: model.id, admission: admitted.admission, reasoningTokens };
 
     if (body.stream) {
       const sse = new SseStream(reply, context.keepAliveMs);
@@ -52,7 +61,7 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
         sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [{ index, delta, logprobs, finish_reason: finish }] });
       try {
         const started = new Set<number>();
-        for await (const { index, event } of runChoices(model.client, inputs, sse.signal, { metrics: context.metrics, model: model.id })) {
+        for await (const { index, event } of runChoices(model.client, inputs, sse.signal, run)) {
           const choice = choices[index];
           if (!started.has(index)) {
             started.add(index);
@@ -73,7 +82,7 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
     }
 
     const finishes: string[] = inputs.map(() => 'stop');
-    for await (const { index, event } of runChoices(model.client, inputs, disconnectSignal(reply), { metrics: context.metrics, model: model.id })) {
+    for await (const { index, event } of runChoices(model.client, inputs, disconnectSignal(reply), run)) {
       choices[index].push(event);
       if (event.usage) usages.push(event.usage);
       if (event.finishReason) finishes[index] = finishReason(choices[index], event.finishReason);

@@ -7,7 +7,7 @@ import type { GenerateInput } from '../../engine/client.ts';
 import type { ServedModel } from '../../engine/registry.ts';
 import type { SampledToken } from '../../engine/types.ts';
 import { ApiError } from '../errors.ts';
-import { apiFinishReason, choiceInputs, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';
+import { admitRequest, apiFinishReason, choiceInputs, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';
 import { CompletionRequest } from '../schemas/completions.ts';
 import type { AppContext } from '../server.ts';
 import { disconnectSignal, SseStream } from '../sse.ts';
@@ -52,8 +52,17 @@ export function completionRoutes(app: FastifyInstance, context: AppContext): voi
     const { model } = resolveModel(context.models, body.model);
     const prompt = await promptOf(model, body);
     const n = body.n ?? 1;
-    const inputs = choiceInputs(body, n, { prompt, maxTokens: body.max_tokens ?? DEFAULT_MAX_TOKENS, topLogprobs: body.logprobs });
     const id = newId('cmpl');
+    const admitted = await admitRequest(context, request, reply, {
+      requestId: id,
+      requestedModel: body.model,
+      model,
+      prompt,
+      maxTokensPerChoice: body.max_tokens ?? DEFAULT_MAX_TOKENS,
+      n,
+    });
+    const inputs = choiceInputs(body, n, { admitted, topLogprobs: body.logprobs });
+    const run = { metrics: context.metrics, model: model.id, admission: admitted.admission };
     const created = Math.floor(Date.now() / 1000);
     const echo = body.echo && typeof body.prompt === 'string' ? body.prompt : '';
     const envelope = { id, object: 'text_completion', created, model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
@@ -63,7 +72,7 @@ export function completionRoutes(app: FastifyInstance, context: AppContext): voi
       const usages = [];
       try {
         if (echo) for (let index = 0; index < n; index++) sse.send({ ...envelope, choices: [{ index, text: echo, logprobs: null, finish_reason: null }] });
-        for await (const { index, event } of runChoices(model.client, inputs, sse.signal, { metrics: context.metrics, model: model.id })) {
+        for await (const { index, event } of runChoices(model.client, inputs, sse.signal, run)) {
           if (event.usage) usages.push(event.usage);
           if (event.text === '' && !event.finishReason) continue;
           const logprobs = body.logprobs !== undefined && event.logprobs ? logprobsBody(event.logprobs, 0) : null;
@@ -81,7 +90,7 @@ export function completionRoutes(app: FastifyInstance, context: AppContext): voi
     const samples: SampledToken[][] = inputs.map(() => []);
     const finishes: (string | null)[] = inputs.map(() => null);
     const usages = [];
-    for await (const { index, event } of runChoices(model.client, inputs, disconnectSignal(reply), { metrics: context.metrics, model: model.id })) {
+    for await (const { index, event } of runChoices(model.client, inputs, disconnectSignal(reply), run)) {
       texts[index] += event.text;
       samples[index].push(...(event.logprobs ?? []));
       if (event.finishReason) finishes[index] = apiFinishReason(event.finishReason);

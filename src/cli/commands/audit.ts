@@ -1,0 +1,27 @@
+/** `seekstack audit verify | list`: the hash-chained audit log of key, tenant, price and configuration changes. */
+import { parseCommandLine } from '../args.ts';
+import { DATA_DIR_OPTION } from '../model-options.ts';
+import { dispatch, listing, withPlatform } from '../platform-command.ts';
+
+export function run(args: string[]): Promise<number> {
+  return dispatch('audit', args, {
+    verify: {
+      usage: '[--data-dir dir]   (exit code 1 when any row was edited or deleted)',
+      async run(rest) {
+        const parsed = parseCommandLine('audit verify', rest, DATA_DIR_OPTION, { allowPositionals: false });
+        if (!parsed) return 2;
+        return withPlatform('audit verify', parsed.values['data-dir'], async ({ admin }) => {
+          const verdict = await admin.verifyAudit();
+          if (verdict.isValid) {
+            console.log(`audit log intact: ${verdict.rows} rows, chain and head verified`);
+            return 0;
+          }
+          console.error(`audit log TAMPERED (${verdict.rows} rows):\n${verdict.problems.map((p) => `  ${p}`).join('\n')}`);
+          return 1;
+        });
+      },
+    },
+    list: listing('audit list', {}, ['ID', 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'DETAILS'], async ({ store }) =>
+      (await store.auditLog()).map((r) => [String(r.id), new Date(r.createdAt).toISOString(), r.actor, r.action, r.target, r.details])),
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * `seekstack keys create|list|revoke`: API keys with their limits. The secret key is printed once, at
+ * creation; only its keyed hash is stored.
+ */
+import { parseDuration } from '../../platform/keys.ts';
+import type { KeyRecord } from '../../store/platform-store.ts';
+import { parseCommandLine } from '../args.ts';
+import { DATA_DIR_OPTION } from '../model-options.ts';
+import { CLI_ACTOR, dispatch, listing, optionalCount, withPlatform } from '../platform-command.ts';
+
+const CREATE_OPTIONS = {
+  ...DATA_DIR_OPTION,
+  tenant: { type: 'string' },
+  name: { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
+  'max-concurrency': { type: 'string' },
+  'budget-tokens': { type: 'string' },
+  models: { type: 'string' },
+  expires: { type: 'string' },
+  admin: { type: 'boolean', default: false },
+} as const;
+
+function status(key: KeyRecord, now: number): string {
+  if (key.revokedAt !== null) return 'revoked';
+  if (key.expiresAt !== null && key.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
+const orDash = (value: number | string | null) => (value === null ? '-' : String(value));
+
+async function create(rest: string[]): Promise<number> {
+  const parsed = parseCommandLine('keys create', rest, CREATE_OPTIONS, { allowPositionals: false });
+  if (!parsed) return 2;
+  const values = parsed.values;
+  if (!values.tenant) {
+    console.error('seekstack keys create: --tenant is required');
+    return 2;
+  }
+  const counts = (['rpm', 'tpm', 'max-concurrency', 'budget-tokens'] as const).map((flag) => optionalCount('keys create', flag, values[flag]));
+  if (counts.includes(undefined)) return 2;
+  const [rpm, tpm, maxConcurrency, budgetTokens] = counts as Array<number | null>;
+  const expiresInMs = values.expires === undefined ? null : parseDuration(values.expires);
+  if (expiresInMs === null && values.expires !== undefined) {
+    console.error(`seekstack keys create: --expires takes a lifetime such as 30d, 12h, 90m or 2w, got '${values.expires}'`);
+    return 2;
+  }
+  const models = values.models === undefined ? null : values.models.split(',').map((m) => m.trim()).filter(Boolean);
+  return withPlatform('keys create', values['data-dir'], async ({ admin }) => {
+    const { secret, key } = await admin.createKey(
+      { tenant: values.tenant!, name: values.name ?? null, rpm, tpm, maxConcurrency, budgetTokens, models, expiresInMs, isAdmin: values.admin },
+      CLI_ACTOR,
+    );
+    console.log(secret);
+    console.error(`created ${key.isAdmin ? 'admin ' : ''}key ${key.id} for tenant ${key.tenantName}; the key above is shown only now, so store it safely`);
+    return 0;
+  });
+}
+
+const list = listing('keys list', { tenant: { type: 'string' } }, ['ID', 'TENANT', 'NAME', 'KEY', 'STATUS', 'RPM', 'TPM', 'CONCURRENCY', 'BUDGET USED', 'MODELS', 'EXPIRES'], async ({ admin }, values) => {
+  const now = Date.now();
+  return (await admin.listKeys(values.tenant as string | undefined)).map((k) => [
+    k.id, k.tenantName, k.name ?? '-', `${k.prefix}…`, status(k, now) + (k.isAdmin ? ' admin' : ''), orDash(k.rpm), orDash(k.tpm),
+    orDash(k.maxConcurrency), k.budgetTokens === null ? '-' : `${k.spentTokens}/${k.budgetTokens}`, k.models?.join(',') ?? '*',
+    k.expiresAt === null ? '-' : new Date(k.expiresAt).toISOString(),
+  ]);
+});
+
+async function revoke(rest: string[]): Promise<number> {
+  const parsed = parseCommandLine('keys revoke', rest, DATA_DIR_OPTION);
+  if (!parsed) return 2;
+  if (parsed.positionals.length !== 1) {
+    console.error('seekstack keys revoke: give exactly one key id (seekstack keys list shows them)');
+    return 2;
+  }
+  return withPlatform('keys revoke', parsed.values['data-dir'], async ({ admin }) => {
+    const key = await admin.revokeKey(parsed.positionals[0], CLI_ACTOR);
+    console.log(`revoked ${key.id} (tenant ${key.tenantName}); requests with it are refused from now on`);
+    return 0;
+  });
+}
+
+export function run(args: string[]): Promise<number> {
+  return dispatch('keys', args, {
+    create: { usage: '--tenant <t> [--name n] [--rpm N] [--tpm N] [--max-concurrency N] [--budget-tokens N] [--models a,b] [--expires 30d] [--admin]', run: create },
+    list,
+    revoke: { usage: '<key id>', run: revoke },
+  });
+}

@@ -1,0 +1,39 @@
+/** `seekstack prices set <model> … | list`: per-model prices per million tokens, which give the ledger its cost. */
+import { parseCommandLine } from '../args.ts';
+import { DATA_DIR_OPTION } from '../model-options.ts';
+import { CLI_ACTOR, dispatch, listing, withPlatform } from '../platform-command.ts';
+
+const SET_OPTIONS = {
+  ...DATA_DIR_OPTION,
+  currency: { type: 'string', default: 'USD' },
+  'cache-hit': { type: 'string' },
+  'cache-miss': { type: 'string' },
+  output: { type: 'string' },
+} as const;
+
+export function run(args: string[]): Promise<number> {
+  return dispatch('prices', args, {
+    set: {
+      usage: '<model> --cache-hit P --cache-miss P --output P [--currency USD]   (per million tokens)',
+      async run(rest) {
+        const parsed = parseCommandLine('prices set', rest, SET_OPTIONS);
+        if (!parsed) return 2;
+        const { values, positionals } = parsed;
+        const prices = (['cache-hit', 'cache-miss', 'output'] as const).map((flag) => [flag, Number(values[flag] ?? NaN)] as const);
+        const bad = prices.find(([, price]) => !Number.isFinite(price) || price < 0);
+        if (positionals.length !== 1 || bad) {
+          console.error(`seekstack prices set: ${positionals.length !== 1 ? 'give exactly one model name' : `--${bad![0]} must be a price ≥ 0 per million tokens`}`);
+          return 2;
+        }
+        return withPlatform('prices set', values['data-dir'], async ({ admin }) => {
+          const [[, cacheHitPerM], [, cacheMissPerM], [, outputPerM]] = prices;
+          await admin.setPrice({ model: positionals[0], currency: values.currency, cacheHitPerM, cacheMissPerM, outputPerM }, CLI_ACTOR);
+          console.log(`priced ${positionals[0]}; requests from now on are costed at these prices`);
+          return 0;
+        });
+      },
+    },
+    list: listing('prices list', {}, ['MODEL', 'CURRENCY', 'CACHE HIT /M', 'CACHE MISS /M', 'OUTPUT /M'], async ({ admin }) =>
+      (await admin.listPrices()).map((p) => [p.model, p.currency, String(p.cacheHitPerM), String(p.cacheMissPerM), String(p.outputPerM)])),
+  });
+}

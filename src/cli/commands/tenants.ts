@@ -1,0 +1,27 @@
+/** `seekstack tenants create <name> | list`: the teams or customers that keys belong to. */
+import { parseCommandLine } from '../args.ts';
+import { DATA_DIR_OPTION } from '../model-options.ts';
+import { CLI_ACTOR, dispatch, listing, withPlatform } from '../platform-command.ts';
+
+export function run(args: string[]): Promise<number> {
+  return dispatch('tenants', args, {
+    create: {
+      usage: '<name> [--data-dir dir]',
+      async run(rest) {
+        const parsed = parseCommandLine('tenants create', rest, DATA_DIR_OPTION);
+        if (!parsed) return 2;
+        if (parsed.positionals.length !== 1) {
+          console.error('seekstack tenants create: give exactly one tenant name');
+          return 2;
+        }
+        return withPlatform('tenants create', parsed.values['data-dir'], async ({ admin }) => {
+          const tenant = await admin.createTenant(parsed.positionals[0], CLI_ACTOR);
+          console.log(`created tenant ${tenant.name}`);
+          return 0;
+        });
+      },
+    },
+    list: listing('tenants list', {}, ['NAME', 'CREATED'], async ({ admin }) =>
+      (await admin.listTenants()).map((t) => [t.name, new Date(t.createdAt).toISOString()])),
+  });
+}

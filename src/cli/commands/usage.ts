@@ -1,0 +1,44 @@
+/** `seekstack usage [--tenant t] [--since 7d|YYYY-MM-DD] [--by day|model|key|tenant]`: the metered usage, from the daily roll-ups. */
+import { sinceDay } from '../../platform/admin.ts';
+import type { UsageGrouping } from '../../store/platform-store.ts';
+import { parseCommandArgs } from '../args.ts';
+import { DATA_DIR_OPTION } from '../model-options.ts';
+import { withPlatform } from '../platform-command.ts';
+import { formatTable } from '../table.ts';
+
+const OPTIONS = {
+  ...DATA_DIR_OPTION,
+  tenant: { type: 'string' },
+  since: { type: 'string' },
+  by: { type: 'string', default: 'day' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+const GROUPINGS: readonly UsageGrouping[] = ['day', 'model', 'key', 'tenant'];
+
+export async function run(args: string[]): Promise<number> {
+  const values = parseCommandArgs('usage', args, OPTIONS);
+  if (!values) return 2;
+  if (!GROUPINGS.includes(values.by as UsageGrouping)) {
+    console.error(`seekstack usage: --by must be one of ${GROUPINGS.join(', ')}, got '${values.by}'`);
+    return 2;
+  }
+  const since = values.since === undefined ? undefined : sinceDay(values.since);
+  if (since === null) {
+    console.error(`seekstack usage: --since takes a date (YYYY-MM-DD) or a number of days (7d), got '${values.since}'`);
+    return 2;
+  }
+  return withPlatform('usage', values['data-dir'], async ({ admin }) => {
+    const rows = await admin.usage({ tenant: values.tenant, sinceDay: since, by: values.by as UsageGrouping });
+    if (values.json) {
+      console.log(JSON.stringify(rows));
+      return 0;
+    }
+    const body = rows.map((r) => [
+      r.group || '(no key)', String(r.requests), String(r.promptTokens), String(r.cacheHitTokens), String(r.completionTokens),
+      String(r.reasoningTokens), r.cost === 0 ? '-' : r.cost.toFixed(4),
+    ]);
+    console.log(formatTable([[values.by.toUpperCase(), 'REQUESTS', 'PROMPT', 'CACHE HIT', 'COMPLETION', 'REASONING', 'COST'], ...body]));
+    return 0;
+  });
+}

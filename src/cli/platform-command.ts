@@ -1,0 +1,77 @@
+/**
+ * What the operator commands (tenants, keys, usage, prices, audit) share: subcommand dispatch, the
+ * platform opened on the data directory `serve` uses, and refusals printed as one line with exit code 1.
+ */
+import { PlatformError } from '../platform/errors.ts';
+import { openPlatform, type Platform } from '../platform/platform.ts';
+import { parseCommandLine } from './args.ts';
+import { DATA_DIR_OPTION } from './model-options.ts';
+import { formatTable } from './table.ts';
+
+/** The audit log's actor for changes made from this machine's shell. */
+export const CLI_ACTOR = `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`;
+
+export interface Subcommand {
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+export async function dispatch(command: string, args: string[], subcommands: Record<string, Subcommand>): Promise<number> {
+  const [name, ...rest] = args;
+  const subcommand = name === undefined ? undefined : subcommands[name];
+  if (!subcommand) {
+    const usage = Object.entries(subcommands).map(([sub, s]) => `  seekstack ${command} ${sub} ${s.usage}`).join('\n');
+    console.error(`${name === undefined || ['-h', '--help'].includes(name) ? '' : `seekstack ${command}: unknown subcommand '${name}'\n`}usage:\n${usage}`);
+    return 2;
+  }
+  return subcommand.run(rest);
+}
+
+export async function withPlatform(command: string, dataDir: string, body: (platform: Platform) => Promise<number>): Promise<number> {
+  let platform: Platform;
+  try {
+    platform = await openPlatform(dataDir);
+  } catch (error) {
+    console.error(`seekstack ${command}: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    return await body(platform);
+  } catch (error) {
+    if (!(error instanceof PlatformError)) throw error;
+    console.error(`seekstack ${command}: ${error.message}`);
+    return 1;
+  } finally {
+    await platform.close();
+  }
+}
+
+/** A positive integer flag that may be absent: the number, null when absent, or undefined after printing why not. */
+export function optionalCount(command: string, flag: string, value: string | undefined): number | null | undefined {
+  if (value === undefined) return null;
+  const number = Number(value);
+  if (Number.isSafeInteger(number) && number > 0) return number;
+  console.error(`seekstack ${command}: --${flag} must be a positive integer, got '${value}'`);
+  return undefined;
+}
+
+/** A `list` subcommand: options (always --data-dir), then one table of what `rows` reads from the platform. */
+export function listing<const T extends Record<string, { type: 'string' | 'boolean' }>>(
+  command: string,
+  options: T,
+  header: string[],
+  rows: (platform: Platform, values: Record<keyof T | 'data-dir', string | boolean | undefined>) => Promise<string[][]>,
+): Subcommand {
+  return {
+    usage: Object.keys(options).map((name) => `[--${name}${options[name].type === 'string' ? ' …' : ''}]`).join(' '),
+    async run(args) {
+      const parsed = parseCommandLine(command, args, { ...DATA_DIR_OPTION, ...options }, { allowPositionals: false });
+      if (!parsed) return 2;
+      const values = parsed.values as unknown as Record<keyof T | 'data-dir', string | boolean | undefined>;
+      return withPlatform(command, values['data-dir'] as string, async (platform) => {
+        console.log(formatTable([header, ...(await rows(platform, values))]));
+        return 0;
+      });
+    },
+  };
+}

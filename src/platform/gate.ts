@@ -1,0 +1,183 @@
+/**
+ * @module platform/gate
+ * Every inference request passes here twice. `authenticate` turns the Authorization header into a caller
+ * (tenant + key), `admit` applies the key's model allow-list, rate limits and token budget and returns an
+ * Admission, and the Admission's `settle` writes the ledger row and settles the budget when the request
+ * ends, whichever way it ends. Budgets are reserved in the store (atomic there, so they hold across
+ * processes); rate windows are per process (a shared limiter belongs to the scale-out tier).
+ */
+import { PlatformError } from './errors.ts';
+import { hashKey } from './keys.ts';
+import { RateLimiter, type RateTicket } from './rate-limiter.ts';
+import type { KeyRecord, PlatformStore, UsageRecord } from '../store/platform-store.ts';
+
+export interface Caller {
+  tenantId: number;
+  tenantName: string;
+  /** Null when the server runs without keys (loopback only, or --insecure-no-auth). */
+  key: KeyRecord | null;
+}
+
+export interface AdmissionRequest {
+  requestId: string;
+  /** The model name as the client sent it (an alias or a file name) and the id it resolved to. */
+  requestedModel: string;
+  modelId: string;
+  /** Null when the caller's key has no token limits, so the prompt was not counted before admission. */
+  promptTokens: number | null;
+  maxTokensPerChoice: number;
+  choices: number;
+}
+
+export interface Outcome {
+  promptTokens: number;
+  cacheHitTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  status: number;
+  finishReason: string | null;
+}
+
+export interface GateOptions {
+  /** Require a key even before any exists (`--auth required`). */
+  isAuthRequired: boolean;
+  /** The tenant that requests are attributed to while the server runs without keys. */
+  openTenant: { id: number; name: string };
+}
+
+const BUDGET_RETRIES = 3;
+
+/** A key's allow-list may name a model by what the client sends (an alias) or by what it resolves to. */
+export function isModelAllowed(key: KeyRecord | null, requestedModel: string, modelId: string): boolean {
+  return !key?.models || key.models.includes(requestedModel) || key.models.includes(modelId);
+}
+
+export class Admission {
+  readonly headers: Record<string, string>;
+  /** The request's max_tokens per choice, lowered when the budget left could not cover more. */
+  readonly maxTokensPerChoice: number;
+  readonly #gate: Gate;
+  readonly #caller: Caller;
+  readonly #request: AdmissionRequest;
+  readonly #ticket: RateTicket | null;
+  readonly #reservedTokens: number;
+  readonly #startedAt = performance.now();
+  #isSettled = false;
+
+  constructor(gate: Gate, caller: Caller, request: AdmissionRequest, ticket: RateTicket | null, reservedTokens: number, maxTokensPerChoice: number, headers: Record<string, string>) {
+    this.#gate = gate;
+    this.#caller = caller;
+    this.#request = request;
+    this.#ticket = ticket;
+    this.#reservedTokens = reservedTokens;
+    this.maxTokensPerChoice = maxTokensPerChoice;
+    this.headers = headers;
+  }
+
+  /** Record the request in the ledger and release what it reserved; later calls do nothing. */
+  async settle(outcome: Outcome): Promise<void> {
+    if (this.#isSettled) return;
+    this.#isSettled = true;
+    const usedTokens = outcome.promptTokens + outcome.completionTokens;
+    this.#ticket?.release(usedTokens);
+    const key = this.#caller.key;
+    const record: UsageRecord = {
+      requestId: this.#request.requestId,
+      createdAt: Date.now(),
+      tenantId: this.#caller.tenantId,
+      keyId: key?.id ?? null,
+      model: this.#request.modelId,
+      ...outcome,
+      latencyMs: performance.now() - this.#startedAt,
+    };
+    const settlement = key ? { keyId: key.id, reservedTokens: this.#reservedTokens, spentTokens: usedTokens } : null;
+    await this.#gate.store.recordUsage(record, settlement);
+  }
+}
+
+export class Gate {
+  readonly store: PlatformStore;
+  readonly #secret: Buffer;
+  readonly #options: GateOptions;
+  readonly #limiter = new RateLimiter();
+  readonly #sweep: NodeJS.Timeout;
+  /** Keys are never deleted, only revoked, so once one exists the answer stays yes. */
+  #hasKeys = false;
+
+  constructor(store: PlatformStore, secret: Buffer, options: GateOptions) {
+    this.store = store;
+    this.#secret = secret;
+    this.#options = options;
+    this.#sweep = setInterval(() => this.#limiter.sweep(), 60_000).unref();
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+  }
+
+  async isAuthRequired(): Promise<boolean> {
+    this.#hasKeys ||= await this.store.hasKeys();
+    return this.#options.isAuthRequired || this.#hasKeys;
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    if (!(await this.isAuthRequired())) {
+      return { tenantId: this.#options.openTenant.id, tenantName: this.#options.openTenant.name, key: null };
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match) throw new PlatformError('authentication_failed', 'Authentication Fails (no API key: send the header Authorization: Bearer <key>)');
+    const key = await this.store.keyByHash(hashKey(this.#secret, match[1]));
+    if (!key) throw new PlatformError('authentication_failed', 'Authentication Fails (the API key is not valid)');
+    if (key.revokedAt !== null) throw new PlatformError('authentication_failed', 'Authentication Fails (the API key was revoked)');
+    if (key.expiresAt !== null && key.expiresAt <= Date.now()) throw new PlatformError('authentication_failed', 'Authentication Fails (the API key has expired)');
+    return { tenantId: key.tenantId, tenantName: key.tenantName, key };
+  }
+
+  /** Whether `admit` needs the prompt's token count for this caller (a tokens-per-minute limit or a budget). */
+  needsPromptTokens(caller: Caller): boolean {
+    return caller.key !== null && (caller.key.tpm !== null || caller.key.budgetTokens !== null);
+  }
+
+  async admit(caller: Caller, request: AdmissionRequest): Promise<Admission> {
+    const key = caller.key;
+    if (!key) return new Admission(this, caller, request, null, 0, request.maxTokensPerChoice, {});
+    if (!isModelAllowed(key, request.requestedModel, request.modelId)) {
+      throw new PlatformError('model_not_allowed', `this API key may not use the model '${request.requestedModel}'; it may use: ${key.models?.join(', ')}`);
+    }
+    const promptTokens = request.promptTokens ?? 0;
+    const wantTokens = promptTokens + request.choices * request.maxTokensPerChoice;
+    const decision = this.#limiter.admit(key.id, key, wantTokens);
+    if (!decision.isAdmitted) throw new PlatformError('rate_limited', decision.message, decision.headers);
+    if (key.budgetTokens === null) {
+      return new Admission(this, caller, request, decision.ticket, 0, request.maxTokensPerChoice, decision.headers);
+    }
+    try {
+      const reserved = await this.#reserveBudget(key, promptTokens, request.choices, wantTokens);
+      const maxTokensPerChoice = Math.floor((reserved - promptTokens) / request.choices);
+      decision.ticket.setTokens(reserved);
+      return new Admission(this, caller, request, decision.ticket, reserved, maxTokensPerChoice, decision.headers);
+    } catch (error) {
+      decision.ticket.release(0);
+      throw error;
+    }
+  }
+
+  /**
+   * Reserve prompt + max output, or, when less is left, all that is left as long as every choice can
+   * still produce one token: the answer is then cut short (finish_reason "length") instead of refused.
+   */
+  async #reserveBudget(key: KeyRecord, promptTokens: number, choices: number, wantTokens: number): Promise<number> {
+    if (await this.store.reserveBudget(key.id, wantTokens)) return wantTokens;
+    for (let attempt = 0; attempt < BUDGET_RETRIES; attempt++) {
+      const fresh = await this.store.key(key.id);
+      const left = fresh ? (fresh.budgetTokens ?? 0) - fresh.spentTokens - fresh.reservedTokens : 0;
+      const need = promptTokens + choices;
+      if (left < need) {
+        throw new PlatformError('insufficient_balance', `Insufficient Balance: this API key has ${Math.max(0, left)} tokens of its budget left and this request needs at least ${need}`);
+      }
+      const tokens = promptTokens + choices * Math.floor((Math.min(left, wantTokens) - promptTokens) / choices);
+      if (await this.store.reserveBudget(key.id, tokens)) return tokens;
+    }
+    throw new PlatformError('insufficient_balance', 'Insufficient Balance: this API key\'s budget is being used by other requests right now; retry shortly');
+  }
+}

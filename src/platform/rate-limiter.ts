@@ -1,0 +1,156 @@
+/**
+ * @module platform/rate-limiter
+ * Per-key requests per minute, tokens per minute and concurrent requests, over exact sliding 60-second
+ * windows (not token buckets, which admit a second full minute's worth in a burst at a window edge).
+ * Check and commit happen in one synchronous call, so concurrent requests can never both take the last
+ * slot. Tokens are reserved at admission (prompt + max output) and corrected to what was used at the end,
+ * so the limit holds even for requests still running.
+ */
+
+const WINDOW_MS = 60_000;
+
+export interface RateLimits {
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrency: number | null;
+}
+
+export type LimitName = 'requests per minute' | 'tokens per minute' | 'concurrent requests';
+
+export type RateDecision =
+  | { isAdmitted: true; ticket: RateTicket; headers: Record<string, string> }
+  | { isAdmitted: false; limit: LimitName; retryAfterMs: number; message: string; headers: Record<string, string> };
+
+interface TokenEntry {
+  at: number;
+  tokens: number;
+  isInWindow: boolean;
+}
+
+class KeyWindow {
+  readonly requestTimes: number[] = [];
+  readonly tokenEntries: TokenEntry[] = [];
+  tokensInWindow = 0;
+  inFlight = 0;
+
+  prune(now: number): void {
+    const start = now - WINDOW_MS;
+    let r = 0;
+    while (r < this.requestTimes.length && this.requestTimes[r] <= start) r++;
+    if (r > 0) this.requestTimes.splice(0, r);
+    let t = 0;
+    while (t < this.tokenEntries.length && this.tokenEntries[t].at <= start) {
+      this.tokensInWindow -= this.tokenEntries[t].tokens;
+      this.tokenEntries[t].isInWindow = false;
+      t++;
+    }
+    if (t > 0) this.tokenEntries.splice(0, t);
+  }
+
+  /** Milliseconds until enough reserved tokens leave the window for `tokens` more to fit under `tpm`. */
+  tokenWaitMs(now: number, tpm: number, tokens: number): number {
+    let excess = this.tokensInWindow + tokens - tpm;
+    for (const entry of this.tokenEntries) {
+      excess -= entry.tokens;
+      if (excess <= 0) return entry.at + WINDOW_MS - now;
+    }
+    return WINDOW_MS;
+  }
+
+  isIdle(): boolean {
+    return this.inFlight === 0 && this.requestTimes.length === 0 && this.tokenEntries.length === 0;
+  }
+}
+
+/** A request's hold on its key's window, returned when it finishes. */
+export class RateTicket {
+  readonly #window: KeyWindow;
+  readonly #entry: TokenEntry;
+  #isReleased = false;
+
+  constructor(window: KeyWindow, entry: TokenEntry) {
+    this.#window = window;
+    this.#entry = entry;
+  }
+
+  /** Replace the reserved token count (by what the budget allowed, or by what was used). */
+  setTokens(tokens: number): void {
+    if (this.#entry.isInWindow) this.#window.tokensInWindow += tokens - this.#entry.tokens;
+    this.#entry.tokens = tokens;
+  }
+
+  release(usedTokens: number): void {
+    if (this.#isReleased) return;
+    this.#isReleased = true;
+    this.setTokens(usedTokens);
+    this.#window.inFlight--;
+  }
+}
+
+const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
+
+export class RateLimiter {
+  readonly #windows = new Map<string, KeyWindow>();
+
+  /** Admit one request needing `tokens` (prompt + max output), or say which limit it hit and when to retry. */
+  admit(keyId: string, limits: RateLimits, tokens: number, now = Date.now()): RateDecision {
+    let window = this.#windows.get(keyId);
+    if (!window) this.#windows.set(keyId, (window = new KeyWindow()));
+    window.prune(now);
+    const headers = this.#headers(window, limits, now);
+
+    if (limits.maxConcurrency !== null && window.inFlight >= limits.maxConcurrency) {
+      return this.#refuse('concurrent requests', 1000, `this key allows ${limits.maxConcurrency} concurrent requests; wait for one to finish`, headers);
+    }
+    if (limits.rpm !== null && window.requestTimes.length >= limits.rpm) {
+      return this.#refuse('requests per minute', window.requestTimes[0] + WINDOW_MS - now, `this key allows ${limits.rpm} requests per minute`, headers);
+    }
+    if (limits.tpm !== null && window.tokensInWindow + tokens > limits.tpm) {
+      const message = tokens > limits.tpm
+        ? `this request may use ${tokens} tokens (prompt + max_tokens) but this key allows ${limits.tpm} tokens per minute; lower max_tokens`
+        : `this key allows ${limits.tpm} tokens per minute (prompt + max_tokens are reserved while a request runs)`;
+      return this.#refuse('tokens per minute', tokens > limits.tpm ? WINDOW_MS : window.tokenWaitMs(now, limits.tpm, tokens), message, headers);
+    }
+    window.requestTimes.push(now);
+    const entry: TokenEntry = { at: now, tokens, isInWindow: true };
+    window.tokenEntries.push(entry);
+    window.tokensInWindow += tokens;
+    window.inFlight++;
+    return { isAdmitted: true, ticket: new RateTicket(window, entry), headers: this.#headers(window, limits, now) };
+  }
+
+  /** Forget keys with nothing in their windows (called now and then, so the map does not grow forever). */
+  sweep(now = Date.now()): void {
+    for (const [keyId, window] of this.#windows) {
+      window.prune(now);
+      if (window.isIdle()) this.#windows.delete(keyId);
+    }
+  }
+
+  #refuse(limit: LimitName, retryAfterMs: number, message: string, headers: Record<string, string>): RateDecision {
+    const wait = Math.max(0, retryAfterMs);
+    return {
+      isAdmitted: false,
+      limit,
+      retryAfterMs: wait,
+      message: `Rate limit reached: ${message}; retry after ${seconds(wait)}`,
+      headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) },
+    };
+  }
+
+  /** OpenAI's x-ratelimit-* headers for the limits this key has. */
+  #headers(window: KeyWindow, limits: RateLimits, now: number): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (limits.rpm !== null) {
+      headers['x-ratelimit-limit-requests'] = String(limits.rpm);
+      headers['x-ratelimit-remaining-requests'] = String(Math.max(0, limits.rpm - window.requestTimes.length));
+      headers['x-ratelimit-reset-requests'] = seconds(window.requestTimes.length > 0 ? window.requestTimes[0] + WINDOW_MS - now : 0);
+    }
+    if (limits.tpm !== null) {
+      headers['x-ratelimit-limit-tokens'] = String(limits.tpm);
+      headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, limits.tpm - window.tokensInWindow));
+      headers['x-ratelimit-reset-tokens'] = seconds(window.tokenEntries.length > 0 ? window.tokenEntries[0].at + WINDOW_MS - now : 0);
+    }
+    return headers;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * @module store/migrations
+ * The schema, as numbered steps. A database records the last step it ran (`PRAGMA user_version`) and
+ * runs only the newer ones, each in its own transaction, at start. Steps are append-only: a change to a
+ * released table is a new step, never an edit of an old one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tenants, keys, usage ledger with daily roll-ups, prices, audit log',
+    sql: `
+      CREATE TABLE tenants (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE api_keys (
+        id              TEXT PRIMARY KEY,
+        tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
+        name            TEXT,
+        hash            BLOB NOT NULL UNIQUE,
+        prefix          TEXT NOT NULL,
+        is_admin        INTEGER NOT NULL DEFAULT 0,
+        rpm             INTEGER,
+        tpm             INTEGER,
+        max_concurrency INTEGER,
+        budget_tokens   INTEGER,
+        spent_tokens    INTEGER NOT NULL DEFAULT 0,
+        reserved_tokens INTEGER NOT NULL DEFAULT 0,
+        models          TEXT,
+        expires_at      INTEGER,
+        revoked_at      INTEGER,
+        created_at      INTEGER NOT NULL
+      );
+      CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
+      CREATE TABLE usage_ledger (
+        id                INTEGER PRIMARY KEY,
+        request_id        TEXT NOT NULL UNIQUE,
+        created_at        INTEGER NOT NULL,
+        tenant_id         INTEGER NOT NULL REFERENCES tenants(id),
+        key_id            TEXT REFERENCES api_keys(id),
+        model             TEXT NOT NULL,
+        prompt_tokens     INTEGER NOT NULL,
+        cache_hit_tokens  INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        reasoning_tokens  INTEGER NOT NULL,
+        latency_ms        REAL NOT NULL,
+        status            INTEGER NOT NULL,
+        finish_reason     TEXT,
+        cost              REAL
+      );
+      CREATE INDEX usage_ledger_created ON usage_ledger(created_at);
+      CREATE TABLE usage_daily (
+        day               TEXT NOT NULL,
+        tenant_id         INTEGER NOT NULL,
+        key_id            TEXT NOT NULL,
+        model             TEXT NOT NULL,
+        requests          INTEGER NOT NULL,
+        prompt_tokens     INTEGER NOT NULL,
+        cache_hit_tokens  INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        reasoning_tokens  INTEGER NOT NULL,
+        cost              REAL NOT NULL,
+        PRIMARY KEY (day, tenant_id, key_id, model)
+      ) WITHOUT ROWID;
+      CREATE TABLE model_prices (
+        model           TEXT PRIMARY KEY,
+        currency        TEXT NOT NULL,
+        cache_hit_per_m REAL NOT NULL,
+        cache_miss_per_m REAL NOT NULL,
+        output_per_m    REAL NOT NULL
+      );
+      CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        actor      TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        details    TEXT NOT NULL,
+        prev_hash  TEXT NOT NULL,
+        hash       TEXT NOT NULL
+      );
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,108 @@
+/**
+ * The PlatformStore contract as one suite, run against every store implementation (SQLite now; a
+ * PostgreSQL store must pass the same suite).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AuditSealer, NewKey, PlatformStore, UsageRecord } from './platform-store.ts';
+
+const NO_LIMITS = { rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresAt: null };
+
+let nextKey = 0;
+function newKey(tenantId: number, overrides: Partial<NewKey> = {}): NewKey {
+  nextKey++;
+  return { id: `key_${nextKey}`, tenantId, name: null, hash: Buffer.from(`hash-${nextKey}`), prefix: 'sk-test', isAdmin: false, createdAt: 1, ...NO_LIMITS, ...overrides };
+}
+
+function usage(requestId: string, tenantId: number, keyId: string | null, overrides: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    requestId, createdAt: Date.UTC(2026, 10, 28, 12), tenantId, keyId, model: 'm', promptTokens: 10, cacheHitTokens: 4,
+    completionTokens: 5, reasoningTokens: 2, latencyMs: 3, status: 200, finishReason: 'stop', ...overrides,
+  };
+}
+
+const sealer: AuditSealer = (row) => ({ hash: `h${row.id}<${row.prevHash}>`, head: `head${row.id}` });
+
+export function runStoreContract(name: string, newStore: () => Promise<PlatformStore>): void {
+  describe(`PlatformStore contract: ${name}`, () => {
+    it('creates and lists tenants; a duplicate name is a conflict', async () => {
+      const store = await newStore();
+      const acme = await store.createTenant('acme', 5);
+      assert.deepEqual(await store.tenant('acme'), acme);
+      await assert.rejects(store.createTenant('acme', 6), { name: 'ConflictError' });
+      assert.deepEqual((await store.listTenants()).map((t) => t.name), ['acme']);
+      await store.close();
+    });
+
+    it('stores keys by hash with their limits, and revokes once', async () => {
+      const store = await newStore();
+      const tenant = await store.createTenant('t', 1);
+      assert.equal(await store.hasKeys(), false);
+      const key = await store.createKey(newKey(tenant.id, { rpm: 7, models: ['a', 'b'], isAdmin: true }));
+      assert.equal(await store.hasKeys(), true);
+      const found = await store.keyByHash(Buffer.from(`hash-${nextKey}`));
+      assert.deepEqual(found, key);
+      assert.equal(found?.rpm, 7);
+      assert.deepEqual(found?.models, ['a', 'b']);
+      assert.equal(found?.isAdmin, true);
+      assert.equal(await store.keyByHash(Buffer.from('nope')), undefined);
+      assert.equal(await store.revokeKey(key.id, 99), true);
+      assert.equal(await store.revokeKey(key.id, 100), false, 'a second revoke changes nothing');
+      assert.equal((await store.key(key.id))?.revokedAt, 99);
+      await store.close();
+    });
+
+    it('reserves budget atomically and never past the budget', async () => {
+      const store = await newStore();
+      const tenant = await store.createTenant('t', 1);
+      const key = await store.createKey(newKey(tenant.id, { budgetTokens: 100 }));
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.reserveBudget(key.id, 30)));
+      assert.equal(results.filter(Boolean).length, 3);
+      assert.equal((await store.key(key.id))?.reservedTokens, 90);
+      await store.recordUsage(usage('r1', tenant.id, key.id), { keyId: key.id, reservedTokens: 30, spentTokens: 15 });
+      const after = await store.key(key.id);
+      assert.equal(after?.reservedTokens, 60);
+      assert.equal(after?.spentTokens, 15);
+      assert.equal(await store.reserveBudget(key.id, 26), false, '100 - 15 spent - 60 reserved leaves 25');
+      assert.equal(await store.reserveBudget(key.id, 25), true);
+      await store.releaseAllReservations();
+      assert.equal((await store.key(key.id))?.reservedTokens, 0);
+      await store.close();
+    });
+
+    it('records each request once, rolls it up by day, and costs it at the price of the moment', async () => {
+      const store = await newStore();
+      const tenant = await store.createTenant('t', 1);
+      const other = await store.createTenant('u', 1);
+      const key = await store.createKey(newKey(tenant.id));
+      await store.setPrice({ model: 'm', currency: 'USD', cacheHitPerM: 1, cacheMissPerM: 2, outputPerM: 4 });
+      const cost = await store.recordUsage(usage('a', tenant.id, key.id), null);
+      assert.equal(cost, (4 * 1 + 6 * 2 + 5 * 4) / 1e6);
+      await store.recordUsage(usage('a', tenant.id, key.id), null);
+      await store.recordUsage(usage('b', tenant.id, null, { model: 'n', createdAt: Date.UTC(2026, 10, 29, 1) }), null);
+      await store.recordUsage(usage('c', other.id, null), null);
+      assert.equal(await store.ledgerCount(), 3, 'the repeated request id was ignored');
+
+      const byDay = await store.usage({ by: 'day', tenantId: tenant.id });
+      assert.deepEqual(byDay.map((r) => [r.group, r.requests, r.promptTokens, r.completionTokens]), [['2026-11-28', 1, 10, 5], ['2026-11-29', 1, 10, 5]]);
+      const byModel = await store.usage({ by: 'model' });
+      assert.deepEqual(byModel.map((r) => [r.group, r.requests]), [['m', 2], ['n', 1]]);
+      const since = await store.usage({ by: 'tenant', sinceDay: '2026-11-29' });
+      assert.deepEqual(since.map((r) => [r.group, r.requests, r.cacheHitTokens, r.reasoningTokens]), [['t', 1, 4, 2]]);
+      assert.deepEqual((await store.usage({ by: 'key', tenantId: tenant.id })).map((r) => r.group).sort(), ['', key.id]);
+      await store.close();
+    });
+
+    it('appends audit rows in a chain and keeps the sealed head', async () => {
+      const store = await newStore();
+      assert.equal(await store.auditHead(), undefined);
+      await store.appendAudit({ actor: 'a', action: 'x', target: 't', details: { n: 1 } }, 10, sealer);
+      const second = await store.appendAudit({ actor: 'a', action: 'y', target: 't', details: {} }, 11, sealer);
+      assert.equal(second.id, 2);
+      assert.equal(second.prevHash, 'h1<>');
+      assert.equal(await store.auditHead(), 'head2');
+      assert.deepEqual((await store.auditLog()).map((r) => [r.id, r.action, r.details]), [[1, 'x', '{"n":1}'], [2, 'y', '{}']]);
+      await store.close();
+    });
+  });
+}

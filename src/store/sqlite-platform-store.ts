@@ -1,0 +1,267 @@
+/**
+ * @module store/sqlite-platform-store
+ * The PlatformStore over the embedded SQLite database. Statements are prepared once; every write that
+ * must stay consistent with another (ledger row + roll-up + budget, audit row + chain head) is one
+ * transaction, so a `kill -9` between them cannot leave half of it.
+ */
+import type { Statement } from 'better-sqlite3';
+import {
+  ConflictError,
+  type AuditEntry,
+  type AuditRecord,
+  type AuditSealer,
+  type BudgetSettlement,
+  type KeyRecord,
+  type ModelPrice,
+  type NewKey,
+  type PlatformStore,
+  type TenantRecord,
+  type UsageQuery,
+  type UsageRecord,
+  type UsageRow,
+} from './platform-store.ts';
+import type { SqliteDatabase } from './sqlite.ts';
+
+interface KeyRow {
+  id: string;
+  tenant_id: number;
+  tenant_name: string;
+  name: string | null;
+  prefix: string;
+  is_admin: number;
+  rpm: number | null;
+  tpm: number | null;
+  max_concurrency: number | null;
+  budget_tokens: number | null;
+  spent_tokens: number;
+  reserved_tokens: number;
+  models: string | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+const KEY_COLUMNS = `k.id, k.tenant_id, t.name AS tenant_name, k.name, k.prefix, k.is_admin, k.rpm, k.tpm, k.max_concurrency,
+  k.budget_tokens, k.spent_tokens, k.reserved_tokens, k.models, k.expires_at, k.revoked_at, k.created_at
+  FROM api_keys k JOIN tenants t ON t.id = k.tenant_id`;
+
+function keyRecord(row: KeyRow): KeyRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    tenantName: row.tenant_name,
+    name: row.name,
+    prefix: row.prefix,
+    isAdmin: row.is_admin === 1,
+    rpm: row.rpm,
+    tpm: row.tpm,
+    maxConcurrency: row.max_concurrency,
+    budgetTokens: row.budget_tokens,
+    spentTokens: row.spent_tokens,
+    reservedTokens: row.reserved_tokens,
+    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    createdAt: row.created_at,
+  };
+}
+
+function tenantRecord(row: { id: number; name: string; created_at: number }): TenantRecord {
+  return { id: row.id, name: row.name, createdAt: row.created_at };
+}
+
+function auditRecord(row: Record<string, unknown>): AuditRecord {
+  return {
+    id: row.id as number,
+    createdAt: row.created_at as number,
+    actor: row.actor as string,
+    action: row.action as string,
+    target: row.target as string,
+    details: row.details as string,
+    prevHash: row.prev_hash as string,
+    hash: row.hash as string,
+  };
+}
+
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+const GROUP_COLUMN: Record<UsageQuery['by'], string> = {
+  day: 'u.day',
+  model: 'u.model',
+  key: 'u.key_id',
+  tenant: 't.name',
+};
+
+export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
+  const statements = new Map<string, Statement>();
+  const sql = (text: string): Statement => {
+    let statement = statements.get(text);
+    if (!statement) statements.set(text, (statement = db.prepare(text)));
+    return statement;
+  };
+
+  const insertLedger = db.prepare(`INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, model, prompt_tokens,
+    cache_hit_tokens, completion_tokens, reasoning_tokens, latency_ms, status, finish_reason, cost)
+    VALUES (@requestId, @createdAt, @tenantId, @keyId, @model, @promptTokens, @cacheHitTokens, @completionTokens,
+    @reasoningTokens, @latencyMs, @status, @finishReason, @cost) ON CONFLICT (request_id) DO NOTHING`);
+  const upsertDaily = db.prepare(`INSERT INTO usage_daily (day, tenant_id, key_id, model, requests, prompt_tokens, cache_hit_tokens,
+    completion_tokens, reasoning_tokens, cost) VALUES (@day, @tenantId, @keyId, @model, 1, @promptTokens, @cacheHitTokens,
+    @completionTokens, @reasoningTokens, @costOrZero)
+    ON CONFLICT (day, tenant_id, key_id, model) DO UPDATE SET requests = requests + 1,
+    prompt_tokens = prompt_tokens + excluded.prompt_tokens, cache_hit_tokens = cache_hit_tokens + excluded.cache_hit_tokens,
+    completion_tokens = completion_tokens + excluded.completion_tokens,
+    reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, cost = cost + excluded.cost`);
+  const settle = db.prepare(`UPDATE api_keys SET reserved_tokens = MAX(0, reserved_tokens - @reservedTokens),
+    spent_tokens = spent_tokens + @spentTokens WHERE id = @keyId`);
+  const priceOf = db.prepare('SELECT * FROM model_prices WHERE model = ?');
+
+  const record = db.transaction((usage: UsageRecord, settlement: BudgetSettlement | null): number | null => {
+    const price = priceOf.get(usage.model) as { cache_hit_per_m: number; cache_miss_per_m: number; output_per_m: number } | undefined;
+    const cost = price
+      ? (usage.cacheHitTokens * price.cache_hit_per_m +
+          (usage.promptTokens - usage.cacheHitTokens) * price.cache_miss_per_m +
+          usage.completionTokens * price.output_per_m) / 1e6
+      : null;
+    const inserted = insertLedger.run({ ...usage, cost });
+    if (inserted.changes === 0) return cost;
+    upsertDaily.run({ ...usage, day: utcDay(usage.createdAt), keyId: usage.keyId ?? '', costOrZero: cost ?? 0 });
+    if (settlement) settle.run(settlement);
+    return cost;
+  });
+
+  const appendAudit = db.transaction((entry: AuditEntry, createdAt: number, seal: AuditSealer): AuditRecord => {
+    const last = sql('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
+    const row = {
+      id: (last?.id ?? 0) + 1,
+      createdAt,
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      details: JSON.stringify(entry.details),
+      prevHash: last?.hash ?? '',
+    };
+    const { hash, head } = seal(row);
+    sql(`INSERT INTO audit_log (id, created_at, actor, action, target, details, prev_hash, hash)
+      VALUES (@id, @createdAt, @actor, @action, @target, @details, @prevHash, @hash)`).run({ ...row, hash });
+    sql(`INSERT INTO meta (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(head);
+    return { ...row, hash };
+  });
+
+  return {
+    async createTenant(name, createdAt) {
+      try {
+        const row = sql('INSERT INTO tenants (name, created_at) VALUES (?, ?) RETURNING *').get(name, createdAt);
+        return tenantRecord(row as { id: number; name: string; created_at: number });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError(`the tenant '${name}' already exists`);
+        throw error;
+      }
+    },
+    async tenant(name) {
+      const row = sql('SELECT * FROM tenants WHERE name = ?').get(name);
+      return row ? tenantRecord(row as { id: number; name: string; created_at: number }) : undefined;
+    },
+    async listTenants() {
+      return (sql('SELECT * FROM tenants ORDER BY id').all() as Array<{ id: number; name: string; created_at: number }>).map(tenantRecord);
+    },
+
+    async createKey(key) {
+      sql(`INSERT INTO api_keys (id, tenant_id, name, hash, prefix, is_admin, rpm, tpm, max_concurrency, budget_tokens, models,
+        expires_at, created_at) VALUES (@id, @tenantId, @name, @hash, @prefix, @isAdmin, @rpm, @tpm, @maxConcurrency,
+        @budgetTokens, @models, @expiresAt, @createdAt)`).run({
+        ...key,
+        isAdmin: key.isAdmin ? 1 : 0,
+        models: key.models === null ? null : JSON.stringify(key.models),
+      });
+      return keyRecord(sql(`SELECT ${KEY_COLUMNS} WHERE k.id = ?`).get(key.id) as KeyRow);
+    },
+    async keyByHash(hash) {
+      const row = sql(`SELECT ${KEY_COLUMNS} WHERE k.hash = ?`).get(hash);
+      return row ? keyRecord(row as KeyRow) : undefined;
+    },
+    async key(id) {
+      const row = sql(`SELECT ${KEY_COLUMNS} WHERE k.id = ?`).get(id);
+      return row ? keyRecord(row as KeyRow) : undefined;
+    },
+    async listKeys(tenantId) {
+      const rows = tenantId === undefined
+        ? sql(`SELECT ${KEY_COLUMNS} ORDER BY k.created_at, k.id`).all()
+        : sql(`SELECT ${KEY_COLUMNS} WHERE k.tenant_id = ? ORDER BY k.created_at, k.id`).all(tenantId);
+      return (rows as KeyRow[]).map(keyRecord);
+    },
+    async revokeKey(id, revokedAt) {
+      return sql('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(revokedAt, id).changes === 1;
+    },
+    async hasKeys() {
+      return sql('SELECT EXISTS (SELECT 1 FROM api_keys) AS any').pluck().get() === 1;
+    },
+
+    async reserveBudget(keyId, tokens) {
+      const result = sql(`UPDATE api_keys SET reserved_tokens = reserved_tokens + @tokens
+        WHERE id = @keyId AND (budget_tokens IS NULL OR budget_tokens - spent_tokens - reserved_tokens >= @tokens)`).run({ keyId, tokens });
+      return result.changes === 1;
+    },
+    async releaseAllReservations() {
+      sql('UPDATE api_keys SET reserved_tokens = 0 WHERE reserved_tokens <> 0').run();
+    },
+
+    async recordUsage(usage, settlement) {
+      return record.immediate(usage, settlement);
+    },
+    async usage(query) {
+      const where = ['1 = 1'];
+      if (query.tenantId !== undefined) where.push('u.tenant_id = @tenantId');
+      if (query.sinceDay !== undefined) where.push('u.day >= @sinceDay');
+      const group = GROUP_COLUMN[query.by];
+      const rows = sql(`SELECT ${group} AS grp, SUM(u.requests) AS requests, SUM(u.prompt_tokens) AS prompt_tokens,
+        SUM(u.cache_hit_tokens) AS cache_hit_tokens, SUM(u.completion_tokens) AS completion_tokens,
+        SUM(u.reasoning_tokens) AS reasoning_tokens, SUM(u.cost) AS cost
+        FROM usage_daily u JOIN tenants t ON t.id = u.tenant_id WHERE ${where.join(' AND ')} GROUP BY grp ORDER BY grp`)
+        .all({ tenantId: query.tenantId, sinceDay: query.sinceDay }) as Array<Record<string, number | string>>;
+      return rows.map((row): UsageRow => ({
+        group: String(row.grp),
+        requests: Number(row.requests),
+        promptTokens: Number(row.prompt_tokens),
+        cacheHitTokens: Number(row.cache_hit_tokens),
+        completionTokens: Number(row.completion_tokens),
+        reasoningTokens: Number(row.reasoning_tokens),
+        cost: Number(row.cost),
+      }));
+    },
+    async ledgerCount() {
+      return sql('SELECT COUNT(*) FROM usage_ledger').pluck().get() as number;
+    },
+
+    async setPrice(price) {
+      sql(`INSERT INTO model_prices (model, currency, cache_hit_per_m, cache_miss_per_m, output_per_m)
+        VALUES (@model, @currency, @cacheHitPerM, @cacheMissPerM, @outputPerM)
+        ON CONFLICT (model) DO UPDATE SET currency = excluded.currency, cache_hit_per_m = excluded.cache_hit_per_m,
+        cache_miss_per_m = excluded.cache_miss_per_m, output_per_m = excluded.output_per_m`).run(price);
+    },
+    async listPrices() {
+      return (sql('SELECT * FROM model_prices ORDER BY model').all() as Array<Record<string, unknown>>).map((row): ModelPrice => ({
+        model: row.model as string,
+        currency: row.currency as string,
+        cacheHitPerM: row.cache_hit_per_m as number,
+        cacheMissPerM: row.cache_miss_per_m as number,
+        outputPerM: row.output_per_m as number,
+      }));
+    },
+
+    async appendAudit(entry, createdAt, seal) {
+      return appendAudit.immediate(entry, createdAt, seal);
+    },
+    async auditLog() {
+      return (sql('SELECT * FROM audit_log ORDER BY id').all() as Array<Record<string, unknown>>).map(auditRecord);
+    },
+    async auditHead() {
+      return sql(`SELECT value FROM meta WHERE key = 'audit_head'`).pluck().get() as string | undefined;
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}

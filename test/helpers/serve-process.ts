@@ -1,0 +1,27 @@
+/** `seekstack serve` as a real child process, for tests that restart or kill the server. */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/seekstack.js', import.meta.url));
+
+export interface ServeProcess {
+  child: ChildProcessByStdio<null, Readable, null>;
+  /** The base URL it printed, ending in /v1. */
+  url: string;
+}
+
+/** Starts `seekstack serve <args>` on a free port and resolves once it prints where it serves. */
+export async function startServeProcess(args: string[]): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (data: Buffer) => {
+      output += data;
+      const match = /serving on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+  });
+  return { child, url };
+}
