@@ -45,7 +45,7 @@ async function httpRate(client: OpenAI, model: string, numStreams: number, round
 
 export async function runHttpBench() {
   const models = await ModelRegistry.start([await benchEngineConfig()]);
-  const platform = await openPlatform(fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-bench-')));
+  const platform = await openPlatform(fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-bench-')), { checkpointInBackground: true });
   const app = await buildServer({ models, platform });
   await app.listen({ host: '127.0.0.1', port: 0 });
   try {

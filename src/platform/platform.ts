@@ -8,6 +8,7 @@ import { PlatformAdmin } from './admin.ts';
 import { Gate } from './gate.ts';
 import { loadSecret } from './secret.ts';
 import { ConflictError, type PlatformStore } from '../store/platform-store.ts';
+import { startCheckpointer } from '../store/checkpointer.ts';
 import { openSqlite } from '../store/sqlite.ts';
 import { createSqlitePlatformStore } from '../store/sqlite-platform-store.ts';
 
@@ -37,11 +38,15 @@ async function createOpenTenant(store: PlatformStore) {
 
 export interface PlatformOptions {
   isAuthRequired?: boolean;
+  /** For the server: WAL checkpoints in a worker thread, never inside a request's commit. */
+  checkpointInBackground?: boolean;
 }
 
 export async function openPlatform(dataDir: string, options: PlatformOptions = {}): Promise<Platform> {
   const secret = loadSecret(dataDir);
-  const store = createSqlitePlatformStore(openSqlite(databaseFile(dataDir)));
+  const db = openSqlite(databaseFile(dataDir));
+  const checkpointer = options.checkpointInBackground ? startCheckpointer(db) : null;
+  const store = createSqlitePlatformStore(db);
   const openTenant = (await store.tenant(OPEN_TENANT)) ?? (await createOpenTenant(store));
   const gate = new Gate(store, secret, { isAuthRequired: options.isAuthRequired ?? false, openTenant });
   return {
@@ -50,6 +55,7 @@ export async function openPlatform(dataDir: string, options: PlatformOptions = {
     gate,
     async close() {
       gate.close();
+      await checkpointer?.stop();
       await store.close();
     },
   };

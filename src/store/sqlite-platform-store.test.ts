@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runStoreContract } from './platform-store.contract.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { startCheckpointer } from './checkpointer.ts';
 import { openSqlite } from './sqlite.ts';
 import { createSqlitePlatformStore } from './sqlite-platform-store.ts';
 
@@ -16,7 +18,7 @@ describe('SQLite database', () => {
     const file = tempFile();
     const db = openSqlite(file);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(db.pragma('user_version', { simple: true }), 1);
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.at(-1)?.version);
     db.close();
     openSqlite(file).close();
   });
@@ -33,5 +35,30 @@ describe('SQLite database', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-store-'));
     fs.writeFileSync(path.join(dir, 'seekstack.db'), 'this is not a database, just some text that is long enough to be read');
     assert.throws(() => openSqlite(path.join(dir, 'seekstack.db')), /cannot open the database .*seekstack\.db/);
+  });
+});
+
+describe('background checkpoints', () => {
+  it('copy the WAL into the database file from a worker thread, and truncate it at stop', async () => {
+    const file = tempFile();
+    const db = openSqlite(file);
+    const checkpointer = startCheckpointer(db, 50);
+    const store = createSqlitePlatformStore(db);
+    const tenant = await store.createTenant('t', 1);
+    const before = fs.statSync(file).size;
+    for (let i = 0; i < 2000; i++) {
+      await store.recordUsage({
+        requestId: `r${i}`, createdAt: Date.now(), tenantId: tenant.id, keyId: null, model: 'm', promptTokens: 1, cacheHitTokens: 0,
+        completionTokens: 1, reasoningTokens: 0, latencyMs: 1, status: 200, finishReason: 'stop',
+      }, null);
+    }
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'commits never checkpoint');
+    const deadline = Date.now() + 10_000;
+    while (fs.statSync(file).size === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(fs.statSync(file).size > before, 'the worker copied pages into the database file');
+    await checkpointer.stop();
+    assert.equal(fs.statSync(`${file}-wal`).size, 0);
+    assert.equal(await store.ledgerCount(), 2000);
+    await store.close();
   });
 });

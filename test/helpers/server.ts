@@ -25,7 +25,7 @@ export async function startServer(
   options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number; dataDir?: string } = {},
 ): Promise<TestServer> {
   const models = await ModelRegistry.start(modelPaths.map((p) => engineConfig(p, { numSlots: 4, ...options.engine })));
-  const platform = await openPlatform(options.dataDir ?? scratchDir());
+  const platform = await openPlatform(options.dataDir ?? scratchDir(), { checkpointInBackground: true });
   const app = await buildServer({ models, platform, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(() => app.close());

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import OpenAI from 'openai';
+import OpenAI, { AuthenticationError, PermissionDeniedError } from 'openai';
 import { databaseFile } from '../../src/platform/platform.ts';
 import { tinyModel, scratchDir } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
@@ -30,6 +30,7 @@ describe('authentication', () => {
     assert.equal((await status(client.chat.completions.create(ask))).status, 200, 'no key exists yet: local use is open');
     await platform.admin.createTenant('acme', 'test');
     await platform.admin.createKey({ ...NO_LIMITS, tenant: 'acme' }, 'test');
+    await assert.rejects(client.chat.completions.create(ask), AuthenticationError, 'the SDK raises its typed error');
     const refused = await status(client.chat.completions.create(ask));
     assert.deepEqual([refused.status, refused.type, refused.code], [401, 'authentication_error', 'invalid_request_error']);
     assert.match(refused.message, /Authentication Fails/);
@@ -67,6 +68,7 @@ describe('authentication', () => {
     const modelId = models.list()[0].id;
     const { secret } = await platform.admin.createKey({ ...NO_LIMITS, tenant: 'acme', models: ['deepseek-reasoner'] }, 'test');
     const client = clientWithKey(secret);
+    await assert.rejects(client.chat.completions.create(ask), PermissionDeniedError);
     const refused = await status(client.chat.completions.create(ask));
     assert.deepEqual([refused.status, refused.code], [403, 'model_not_allowed']);
     assert.equal((await status(client.chat.completions.create({ ...ask, model: modelId }))).status, 403);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import OpenAI from 'openai';
+import OpenAI, { RateLimitError } from 'openai';
 import { databaseFile } from '../../src/platform/platform.ts';
 import type { KeyRequest } from '../../src/platform/admin.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
@@ -19,6 +19,8 @@ interface Result {
   totalTokens: number;
   headers: Record<string, string>;
   code?: string;
+  /** The SDK's error class, which clients branch on. */
+  errorClass?: string;
 }
 
 async function burst(client: OpenAI, maxTokens: number): Promise<Result[]> {
@@ -30,7 +32,13 @@ async function burst(client: OpenAI, maxTokens: number): Promise<Result[]> {
       return { status: 200, totalTokens: data.usage!.total_tokens, headers: Object.fromEntries(response.headers) };
     } catch (error) {
       if (!(error instanceof OpenAI.APIError)) throw error;
-      return { status: error.status ?? 0, totalTokens: 0, headers: Object.fromEntries(error.headers ?? []), code: (error.error as { code?: string })?.code };
+      return {
+        status: error.status ?? 0,
+        totalTokens: 0,
+        headers: Object.fromEntries(error.headers ?? []),
+        code: (error.error as { code?: string })?.code,
+        errorClass: error.constructor.name,
+      };
     }
   }));
 }
@@ -68,6 +76,7 @@ describe('limits under 50 concurrent requests', () => {
     assert.equal(count(results, 429), CONCURRENT - 10);
     const refused = results.find((r) => r.status === 429)!;
     assert.equal(refused.code, 'rate_limited');
+    assert.equal(refused.errorClass, RateLimitError.name);
     assert.ok(Number(refused.headers['retry-after']) >= 1 && Number(refused.headers['retry-after']) <= 60);
     assert.equal(refused.headers['x-ratelimit-limit-requests'], '10');
     assert.equal(refused.headers['x-ratelimit-remaining-requests'], '0');
@@ -101,6 +110,8 @@ describe('limits under 50 concurrent requests', () => {
     assert.ok(count(results, 200) > 0 && count(results, 402) > 0, `${count(results, 200)} admitted, ${count(results, 402)} refused`);
     assert.equal(count(results, 200) + count(results, 402), CONCURRENT);
     assert.ok(used <= 500, `used ${used} of 500`);
+    const refused = results.find((r) => r.status === 402)!;
+    assert.equal(refused.code, 'invalid_request_error', 'DeepSeek\'s 402 body: type unknown_error, code invalid_request_error');
     const key = await server().platform.store.key(keyId);
     assert.equal(key?.spentTokens, used, 'the key was charged exactly what the responses report');
     assert.equal(key?.reservedTokens, 0, 'nothing stays reserved once every request ended');

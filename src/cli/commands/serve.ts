@@ -59,7 +59,7 @@ export async function run(args: string[]): Promise<number> {
   const modelPaths = values.model ?? env('MODEL')?.split(',') ?? [DEFAULT_MODEL];
   let platform: Platform;
   try {
-    platform = await openPlatform(values['data-dir'], { isAuthRequired: values.auth === 'required' });
+    platform = await openPlatform(values['data-dir'], { isAuthRequired: values.auth === 'required', checkpointInBackground: true });
   } catch (error) {
     console.error(`seekstack serve: ${(error as Error).message}`);
     return 1;
