@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { openPlatform } from '../../src/platform/platform.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
 import { BIN, startServeProcess } from '../helpers/serve-process.ts';
 
@@ -46,5 +47,25 @@ describe('seekstack serve', () => {
     assert.equal(badModel.code, 1);
     assert.equal(badModel.stderr.trim().split('\n').length, 1);
     assert.match(badModel.stderr, /not a GGUF file/);
+  });
+
+  it('listens on every address once a key exists, and then requires it', async () => {
+    const dataDir = scratchDir();
+    const platform = await openPlatform(dataDir);
+    await platform.admin.createTenant('acme', 'test');
+    const { secret } = await platform.admin.createKey(
+      { tenant: 'acme', name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false },
+      'test',
+    );
+    await platform.close();
+    const { child, url } = await startServeProcess(['--host', '0.0.0.0', '--model', await tinyModel('llama'), '--threads', '1', '--slots', '1', '--data-dir', dataDir]);
+    try {
+      const local = url.replace('0.0.0.0', '127.0.0.1');
+      assert.equal((await fetch(`${local}/models`)).status, 401);
+      assert.equal((await fetch(`${local}/models`, { headers: { authorization: `Bearer ${secret}` } })).status, 200);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 });
