@@ -44,7 +44,7 @@ async function httpRate(client: OpenAI, model: string, numStreams: number, round
 
 
 export async function runHttpBench() {
-  const models = await ModelRegistry.start([await benchEngineConfig()]);
+  const models = await ModelRegistry.start([{ config: await benchEngineConfig() }], { maxLoaded: 1, keepAliveMs: -1, memoryLimitBytes: os.totalmem() });
   const platform = await openPlatform(fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-bench-')), { checkpointInBackground: true });
   const app = await buildServer({ models, platform });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -52,7 +52,8 @@ export async function runHttpBench() {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'bench', maxRetries: 0 });
-    const [model] = models.list();
+    // Held for the whole bench, so the engine measured directly is the one the HTTP requests use.
+    const { model } = await models.acquire({ model: models.list()[0] });
     await engineRate(model.client, 1, 0);
     const rows = [];
     for (const [round, n] of STREAMS.entries()) {

@@ -11,6 +11,8 @@ const CATALOG = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
   model_not_found: { status: 400, type: 'invalid_request_error' },
   context_length_exceeded: { status: 400, type: 'invalid_request_error' },
+  // Not retryable: to the client the model cannot be used here at all, like one that does not exist.
+  model_too_large: { status: 400, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
@@ -25,6 +27,7 @@ const CATALOG = {
   internal: { status: 500, type: 'server_error' },
   overloaded: { status: 503, type: 'server_overloaded' },
   engine_unavailable: { status: 503, type: 'server_overloaded' },
+  model_capacity: { status: 503, type: 'server_overloaded' },
 } as const satisfies Record<string, { status: number; type: string; wireCode?: string }>;
 
 export type ApiErrorCode = keyof typeof CATALOG;
@@ -62,6 +65,8 @@ const FROM_ENGINE: Record<EngineErrorCode, ApiErrorCode> = {
   context_length_exceeded: 'context_length_exceeded',
   invalid_request: 'invalid_parameter',
   model_invalid: 'internal',
+  model_too_large: 'model_too_large',
+  model_capacity: 'model_capacity',
   internal: 'internal',
 };
 

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EngineClient, GenerateInput } from '../engine/client.ts';
 import { EngineError } from '../engine/errors.ts';
-import type { ModelRegistry, ResolvedModel, ServedModel } from '../engine/registry.ts';
+import type { ModelLease, ServedModel } from '../engine/registry.ts';
 import type { SamplingParams, StepEvent, Usage } from '../engine/types.ts';
-import type { Admission } from '../platform/gate.ts';
+import { isModelAllowed, type Admission } from '../platform/gate.ts';
 import { ApiError, fromEngineError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { AppContext } from './server.ts';
@@ -214,10 +214,19 @@ export function usageBody(usage: Usage, reasoningTokens = 0) {
   };
 }
 
-export function resolveModel(models: ModelRegistry, name: string): ResolvedModel {
-  const resolved = models.resolve(name);
-  if (!resolved) throw new ApiError('model_not_found', `the model '${name}' does not exist; GET /models lists the models served here`, 'model');
-  return resolved;
+/**
+ * The model a request names, loaded and held for it until the lease is released (`using` in the route).
+ * A key that may not use the model is refused before the model is loaded, so it cannot unload another.
+ */
+export async function acquireModel(context: AppContext, request: FastifyRequest, name: string): Promise<ModelLease> {
+  const match = context.models.resolve(name);
+  if (!match) throw new ApiError('model_not_found', `the model '${name}' does not exist; GET /models lists the models served here`, 'model');
+  if (!isModelAllowed(request.caller.key, name, match.model.id)) throw new ApiError('model_not_allowed', `this API key may not use the model '${name}'`, 'model');
+  try {
+    return await context.models.acquire(match);
+  } catch (error) {
+    throw error instanceof EngineError ? fromEngineError(error.code, error.message) : error;
+  }
 }
 
 /** The token text OpenAI puts in logprobs entries: the token's bytes, decoded leniently. */

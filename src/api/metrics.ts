@@ -1,12 +1,14 @@
 /**
  * @module api/metrics
  * Prometheus metrics, one registry per server: requests by route and status, token counters, time to
- * first token and inter-token latency, and engine gauges read from each engine at scrape time.
+ * first token and inter-token latency, which models are loaded, and engine gauges read from each loaded
+ * engine at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ModelRegistry } from '../engine/registry.ts';
+import type { ModelRegistry, ModelState } from '../engine/registry.ts';
 import type { Usage } from '../engine/types.ts';
 
+const LOADED: Record<ModelState, number> = { unloaded: 0, loading: 0.5, loaded: 1 };
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class Metrics {
@@ -22,7 +24,8 @@ export class Metrics {
     const perModel = async (gauge: Gauge, read: (stats: { numWaiting: number; numRunning: number }) => number) => {
       gauge.reset();
       for (const model of models.list()) {
-        const stats = await model.client.stats().catch(() => null);
+        // An unloaded model has no engine to ask, and a model unloading under the scrape has none to answer.
+        const stats = await model.client?.stats().catch(() => null);
         if (stats) gauge.set({ model: model.id }, read(stats));
       }
     };
@@ -37,7 +40,14 @@ export class Metrics {
     new Gauge({
       name: 'seekstack_engine_restarts', help: 'Engine process restarts since the server started', labelNames: ['model'], registers: [this.registry],
       collect() {
-        for (const model of models.list()) this.set({ model: model.id }, model.client.restarts);
+        this.reset();
+        for (const model of models.list()) if (model.client) this.set({ model: model.id }, model.client.restarts);
+      },
+    });
+    new Gauge({
+      name: 'seekstack_model_loaded', help: 'Whether the model is loaded (1), loading (0.5) or not (0)', labelNames: ['model'], registers: [this.registry],
+      collect() {
+        for (const model of models.list()) this.set({ model: model.id }, LOADED[model.state]);
       },
     });
   }

@@ -16,6 +16,7 @@ import { balanceRoutes } from './routes/balance.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { completionRoutes } from './routes/completions.ts';
 import { modelRoutes } from './routes/models.ts';
+import { psRoutes } from './routes/ps.ts';
 import { validationError } from './validation-error.ts';
 
 declare module 'fastify' {
@@ -95,7 +96,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/health', async () => ({
     status: 'ok',
-    models: context.models.list().map((m) => ({ id: m.id, restarts: m.client.restarts })),
+    models: context.models.list().map((m) => ({ id: m.id, state: m.state, restarts: m.client?.restarts ?? 0 })),
   }));
   app.get('/metrics', async (_request, reply) => {
     void reply.type(context.metrics.registry.contentType);
@@ -111,6 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       balanceRoutes(scope);
       adminRoutes(scope, context);
       modelRoutes(scope, context);
+      psRoutes(scope, context);
       chatRoutes(scope, context);
       completionRoutes(scope, context);
     }, { prefix });

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   models: { summary: 'list local models, or with --catalog the DeepSeek models to pull', load: () => import('./commands/models.ts') },
   show: { summary: "a model's facts, memory needs, chat template and capabilities", load: () => import('./commands/show.ts') },
   rm: { summary: 'delete a local model', load: () => import('./commands/rm.ts') },
+  ps: { summary: "a running server's loaded models: memory, slots, requests, idle time", load: () => import('./commands/ps.ts') },
   tenants: { summary: 'create and list tenants (the teams or customers keys belong to)', load: () => import('./commands/tenants.ts') },
   keys: { summary: 'create, list and revoke API keys with their limits and budgets', load: () => import('./commands/keys.ts') },
   usage: { summary: 'metered usage by day, model, key or tenant', load: () => import('./commands/usage.ts') },

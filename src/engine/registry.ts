@@ -1,15 +1,25 @@
 /**
  * @module engine/registry
- * The models one server serves, each in its own engine process, and the names clients may use for
- * them: the GGUF's general.name, the file name (with or without .gguf), and DeepSeek's aliases
- * `deepseek-chat` / `deepseek-reasoner` for the default (first) model with thinking off / on.
+ * Every model one server can serve, each loaded into its own engine process on first use, and the names
+ * clients may use for them: the library name, the GGUF's general.name, the file name (with or without
+ * .gguf), and DeepSeek's aliases `deepseek-chat` / `deepseek-reasoner` for the default (first) model with
+ * thinking off / on. Loading follows Ollama: at most `maxLoaded` models resident, the least recently used
+ * idle one unloaded to make room, a model idle for `keepAliveMs` unloaded, and a model whose memory
+ * estimate cannot fit the limit refused before anything is unloaded or started.
  */
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
+import { estimateModelMemory } from '../models/memory.ts';
+import { formatBytes } from '../models/units.ts';
 import { EngineClient } from './client.ts';
+import { EngineError } from './errors.ts';
+import { validateModelFile } from './model-file.ts';
 import type { EngineConfig, ModelInfo } from './protocol.ts';
+import { planLoad, type LoadPlan, type Resident } from './residency.ts';
 
+/** A loaded model, as a request uses it. */
 export interface ServedModel {
-  /** The name /models lists: general.name, or the file name when two files share a name. */
+  /** The name /models lists. */
   id: string;
   client: EngineClient;
   readonly info: ModelInfo;
@@ -21,58 +31,250 @@ export interface ResolvedModel {
   thinking?: boolean;
 }
 
+export interface ModelSource {
+  config: EngineConfig;
+  /** Its name in the local library, which becomes its id. */
+  name?: string;
+}
+
+export interface RegistryOptions {
+  maxLoaded: number;
+  /** How long a model stays loaded after its last request ends: 0 unloads it at once, a negative value never. */
+  keepAliveMs: number;
+  /** What every loaded model's memory estimate together may reach. */
+  memoryLimitBytes: number;
+}
+
+export interface ModelMemory {
+  readonly contextTokens: number;
+  readonly weightsBytes: number;
+  readonly kvCacheBytes: number;
+  /** An allowance for llama.cpp's compute buffers and runtime, which the estimate from the header leaves out. */
+  readonly overheadBytes: number;
+  readonly totalBytes: number;
+}
+
+export type ModelState = 'unloaded' | 'loading' | 'loaded';
+
+/** A model the server can serve, loaded or not. */
+export interface ServableModel {
+  readonly id: string;
+  readonly path: string;
+  readonly state: ModelState;
+  readonly memory: ModelMemory;
+  /** Set while loaded. */
+  readonly client: EngineClient | undefined;
+  /** Requests holding it now; a model held by one is never unloaded. */
+  readonly numLeases: number;
+  readonly lastUsedAt: number;
+}
+
+export interface ModelMatch {
+  model: ServableModel;
+  thinking?: boolean;
+}
+
 export const ALIASES: Record<string, boolean> = { 'deepseek-chat': false, 'deepseek-reasoner': true };
 
-export class ModelRegistry {
-  readonly #models: ServedModel[];
-  readonly #byName = new Map<string, ServedModel>();
+/** Compute buffers grow with the model and the batch; a tenth of the rest plus 256 MiB covers llama.cpp's on CPU. */
+const OVERHEAD_FIXED_BYTES = 256 * 2 ** 20;
+const OVERHEAD_FRACTION = 0.1;
 
-  private constructor(models: ServedModel[]) {
-    this.#models = models;
-    for (const model of models) {
-      const file = path.basename(model.info.path);
-      for (const name of [model.id, file, file.replace(/\.gguf$/i, '')]) {
-        if (!this.#byName.has(name)) this.#byName.set(name, model);
+class Entry implements ServableModel {
+  readonly id: string;
+  readonly config: EngineConfig;
+  readonly memory: ModelMemory;
+  client: EngineClient | undefined;
+  loading: Promise<EngineClient> | undefined;
+  numLeases = 0;
+  lastUsedAt = Date.now();
+  idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(id: string, config: EngineConfig, memory: ModelMemory) {
+    this.id = id;
+    this.config = config;
+    this.memory = memory;
+  }
+
+  get path(): string {
+    return this.config.modelPath;
+  }
+
+  get state(): ModelState {
+    return this.client ? 'loaded' : this.loading ? 'loading' : 'unloaded';
+  }
+}
+
+/** One request's hold on a loaded model; `using` releases it when the handler's scope ends. */
+export class ModelLease implements ResolvedModel, Disposable {
+  readonly model: ServedModel;
+  readonly thinking?: boolean;
+  #release: (() => void) | undefined;
+
+  constructor(model: ServedModel, thinking: boolean | undefined, release: () => void) {
+    this.model = model;
+    this.thinking = thinking;
+    this.#release = release;
+  }
+
+  release(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/** Emits `loaded` (id, milliseconds the load took) and `unloaded` (id, 'idle' | 'evicted'). */
+export class ModelRegistry extends EventEmitter {
+  readonly options: RegistryOptions;
+  readonly #entries: Entry[] = [];
+  readonly #byName = new Map<string, Entry>();
+  #isClosed = false;
+
+  /** Checks every file (an invalid one throws EngineError) and reads what each needs; loads nothing. */
+  constructor(sources: ModelSource[], options: RegistryOptions) {
+    super();
+    this.options = options;
+    for (const { config, name } of sources) {
+      const existing = this.#entries.find((e) => e.path === config.modelPath);
+      if (existing) {
+        if (name && !this.#byName.has(name)) this.#byName.set(name, existing);
+        continue;
       }
+      const generalName = validateModelFile(config.modelPath).name;
+      const file = path.basename(config.modelPath);
+      const id = [name, generalName, file.replace(/\.gguf$/i, ''), config.modelPath].find((n) => n !== undefined && !this.#byName.has(n) && !(n in ALIASES)) as string;
+      const entry = new Entry(id, config, memoryOf(config));
+      this.#entries.push(entry);
+      for (const n of [id, generalName, file, file.replace(/\.gguf$/i, '')]) if (!this.#byName.has(n)) this.#byName.set(n, entry);
     }
   }
 
-  /** Start one engine per model file; the first is the default. Stops the started ones if one fails. */
-  static async start(configs: EngineConfig[]): Promise<ModelRegistry> {
-    const clients: EngineClient[] = [];
+  /** A registry with its default (first) model loaded, so the first request does not wait and a bad file fails here. */
+  static async start(sources: ModelSource[], options: RegistryOptions): Promise<ModelRegistry> {
+    const registry = new ModelRegistry(sources, options);
     try {
-      for (const config of configs) clients.push(await EngineClient.start(config));
+      (await registry.acquire({ model: registry.#entries[0] })).release();
     } catch (error) {
-      await Promise.all(clients.map((c) => c.close()));
+      await registry.close();
       throw error;
     }
-    const taken = new Set<string>();
-    const models = clients.map((client) => {
-      let id = client.model.name;
-      if (taken.has(id) || id in ALIASES) id = path.basename(client.model.path, '.gguf');
-      taken.add(id);
-      return {
-        id,
-        client,
-        get info() {
-          return client.model;
-        },
-      };
-    });
-    return new ModelRegistry(models);
+    return registry;
   }
 
-  list(): readonly ServedModel[] {
-    return this.#models;
+  list(): readonly ServableModel[] {
+    return this.#entries;
   }
 
-  resolve(name: string): ResolvedModel | null {
-    if (name in ALIASES) return { model: this.#models[0], thinking: ALIASES[name] };
+  /** Names only: nothing is loaded. */
+  resolve(name: string): ModelMatch | null {
+    if (name in ALIASES) return { model: this.#entries[0], thinking: ALIASES[name] };
     const model = this.#byName.get(name);
     return model ? { model } : null;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.#models.map((m) => m.client.close()));
+  /**
+   * Loads the model unless it is loaded (concurrent calls share one load) and holds it until the lease is
+   * released. Throws EngineError `model_too_large` when its estimate exceeds the memory limit, and
+   * `model_capacity` when the models in the way are all serving requests.
+   */
+  async acquire(match: ModelMatch): Promise<ModelLease> {
+    if (this.#isClosed) throw new EngineError('engine_unavailable', 'the server is shutting down');
+    const entry = this.#entries.find((e) => e === match.model);
+    if (!entry) throw new EngineError('internal', `the model '${match.model.id}' is not served here`);
+    entry.numLeases++;
+    clearTimeout(entry.idleTimer);
+    let client: EngineClient;
+    try {
+      client = entry.client ?? (await (entry.loading ?? this.#load(entry)));
+    } catch (error) {
+      this.#release(entry);
+      throw error;
+    }
+    const model: ServedModel = {
+      id: entry.id,
+      client,
+      get info() {
+        return client.model;
+      },
+    };
+    return new ModelLease(model, match.thinking, () => this.#release(entry));
   }
+
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    for (const entry of this.#entries) clearTimeout(entry.idleTimer);
+    await Promise.allSettled(this.#entries.map((e) => e.loading));
+    await Promise.all(this.#entries.map((e) => e.client?.close()));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Decides synchronously, so two loads starting together each see the other's memory as taken. */
+  #load(entry: Entry): Promise<EngineClient> {
+    const residents = this.#entries
+      .filter((e) => e !== entry && e.state !== 'unloaded')
+      .map((e): Resident => ({ id: e.id, totalBytes: e.memory.totalBytes, isIdle: e.numLeases === 0, lastUsedAt: e.lastUsedAt }));
+    const plan = planLoad(entry.memory.totalBytes, residents, this.options);
+    if (!plan.canLoad) throw this.#refusal(entry, plan);
+    const unloads = plan.evictIds.map((id) => this.#unload(this.#entries.find((e) => e.id === id) as Entry, 'evicted'));
+    entry.loading = (async () => {
+      await Promise.all(unloads);
+      const startedAt = performance.now();
+      const client = await EngineClient.start(entry.config);
+      if (this.#isClosed) {
+        await client.close();
+        throw new EngineError('engine_unavailable', 'the server is shutting down');
+      }
+      entry.client = client;
+      this.emit('loaded', entry.id, performance.now() - startedAt);
+      return client;
+    })().finally(() => {
+      entry.loading = undefined;
+    });
+    return entry.loading;
+  }
+
+  #release(entry: Entry): void {
+    entry.numLeases--;
+    entry.lastUsedAt = Date.now();
+    if (entry.numLeases > 0 || this.options.keepAliveMs < 0) return;
+    entry.idleTimer = setTimeout(() => {
+      if (entry.numLeases === 0 && entry.client) void this.#unload(entry, 'idle');
+    }, this.options.keepAliveMs).unref();
+  }
+
+  /** The entry counts as unloaded at once, so its memory is free for the load that evicted it. */
+  async #unload(entry: Entry, reason: 'idle' | 'evicted'): Promise<void> {
+    const client = entry.client;
+    entry.client = undefined;
+    clearTimeout(entry.idleTimer);
+    await client?.close();
+    this.emit('unloaded', entry.id, reason);
+  }
+
+  #refusal(entry: Entry, plan: Extract<LoadPlan, { canLoad: false }>): EngineError {
+    const { weightsBytes, kvCacheBytes, overheadBytes, totalBytes, contextTokens } = entry.memory;
+    const needs =
+      `the model '${entry.id}' needs ~${formatBytes(totalBytes)} (weights ${formatBytes(weightsBytes)} + KV cache ${formatBytes(kvCacheBytes)} ` +
+      `at ${contextTokens} tokens + ${formatBytes(overheadBytes)} for compute buffers)`;
+    const free = `${formatBytes(plan.freeBytes)} of the ${formatBytes(this.options.memoryLimitBytes)} memory limit is free`;
+    if (plan.reason === 'too_large') return new EngineError('model_too_large', `${needs} but ${free}; lower --ctx-size or raise --memory-limit`);
+    const busy = this.#entries.filter((e) => e !== entry && e.numLeases > 0).map((e) => `${e.id} (${e.numLeases} requests)`);
+    const loaded = this.#entries.filter((e) => e !== entry && e.state !== 'unloaded').length;
+    return new EngineError(
+      'model_capacity',
+      `${needs} but ${free}, ${loaded} of at most ${this.options.maxLoaded} models are loaded, and the ones in the way are serving requests: ${busy.join(', ')}; retry shortly`,
+    );
+  }
+}
+
+function memoryOf(config: EngineConfig): ModelMemory {
+  const estimate = estimateModelMemory(config.modelPath, config.totalCells);
+  const overheadBytes = Math.round(OVERHEAD_FRACTION * estimate.totalBytes) + OVERHEAD_FIXED_BYTES;
+  return { ...estimate, overheadBytes, totalBytes: estimate.totalBytes + overheadBytes };
 }

@@ -27,3 +27,20 @@ export function formatDuration(seconds: number): string {
   const minutes = Math.floor((s % 3600) / 60);
   return hours > 0 ? `${hours}:${two(minutes)}:${two(s % 60)}` : `${minutes}:${two(s % 60)}`;
 }
+
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** `8GiB`, `16GB`, `512 MiB`, or plain bytes; undefined when it is none of these. */
+export function parseBytes(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const scale = match ? BYTE_UNITS[match[2].toLowerCase() || 'b'] : undefined;
+  return match && scale ? Math.round(Number(match[1]) * scale) : undefined;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Ollama's keep-alive durations in milliseconds: `5m`, `30s`, `300ms`, `1h`, plain seconds, or negative for forever. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(-?\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  return match ? Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 's']) : undefined;
+}

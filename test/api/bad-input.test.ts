@@ -68,21 +68,23 @@ describe('bad input gets a clear error and the server keeps serving', () => {
       }
     }
     assert.equal(chunks, 5);
-    const [model] = server.models.list();
-    for (let i = 0; i < 50 && (await model.client.stats()).numRunning > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal((await model.client.stats()).numRunning, 0, 'the slot was freed');
+    const { client } = server.models.list()[0];
+    assert.ok(client, 'the default model stays loaded');
+    for (let i = 0; i < 50 && (await client.stats()).numRunning > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await client.stats()).numRunning, 0, 'the slot was freed');
     const next = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'next' }], max_tokens: 2 });
     assert.equal(next.choices[0].finish_reason, 'length');
   });
 
   it('answers 503 when the engine dies mid-request, and serves again after the restart', async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')]);
-    const [model] = server.models.list();
+    const { client } = server.models.list()[0];
+    assert.ok(client, 'the default model is loaded at start');
     // ignore_eos keeps it generating until the kill, whatever the random model samples.
     const pending = server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'long' }], max_tokens: 100000, ignore_eos: true } as never);
-    const restarted = new Promise((resolve) => model.client.once('restart', resolve));
+    const restarted = new Promise((resolve) => client.once('restart', resolve));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    process.kill(model.client.pid as number, 'SIGKILL');
+    process.kill(client.pid as number, 'SIGKILL');
     await assert.rejects(pending, (e: APIError) => {
       assert.ok(e instanceof InternalServerError);
       assert.equal(e.status, 503);

@@ -1,8 +1,9 @@
 /** Starts the real HTTP server on a free loopback port with tiny generated models, and an openai client for it. */
+import os from 'node:os';
 import { after, before } from 'node:test';
 import OpenAI from 'openai';
 import { buildServer } from '../../src/api/server.ts';
-import { ModelRegistry } from '../../src/engine/registry.ts';
+import { ModelRegistry, type RegistryOptions } from '../../src/engine/registry.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { engineConfig } from './engine.ts';
 import { scratchDir } from './models.ts';
@@ -22,9 +23,13 @@ export interface TestServer {
 export async function startServer(
   t: { after(fn: () => Promise<void>): void },
   modelPaths: string[],
-  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number; dataDir?: string } = {},
+  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number; dataDir?: string; registry?: Partial<RegistryOptions> } = {},
 ): Promise<TestServer> {
-  const models = await ModelRegistry.start(modelPaths.map((p) => engineConfig(p, { numSlots: 4, ...options.engine })));
+  // Every model may stay loaded for good unless a test asks otherwise, so timing never unloads one under a test.
+  const models = await ModelRegistry.start(
+    modelPaths.map((p) => ({ config: engineConfig(p, { numSlots: 4, ...options.engine }) })),
+    { maxLoaded: modelPaths.length, keepAliveMs: -1, memoryLimitBytes: os.totalmem(), ...options.registry },
+  );
   const platform = await openPlatform(options.dataDir ?? scratchDir(), { checkpointInBackground: true });
   const app = await buildServer({ models, platform, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes });
   await app.listen({ host: '127.0.0.1', port: 0 });

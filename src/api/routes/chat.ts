@@ -8,7 +8,7 @@ import type { Usage } from '../../engine/types.ts';
 import { ChatChoice, chatLogprobs, type ChoiceDelta } from '../chat-choice.ts';
 import { buildChatPrompt } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
-import { admitRequest, apiFinishReason, choiceInputs, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
+import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
 import { ChatRequest } from '../schemas/chat.ts';
 import type { AppContext } from '../server.ts';
 import { disconnectSignal, SseStream } from '../sse.ts';
@@ -31,9 +31,9 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
     if (body.top_logprobs !== undefined && !body.logprobs) {
       throw new ApiError('invalid_parameter', 'top_logprobs requires logprobs: true', 'top_logprobs');
     }
-    const resolved = resolveModel(context.models, body.model);
-    const { model } = resolved;
-    const prompt = buildChatPrompt(resolved, body);
+    using lease = await acquireModel(context, request, body.model);
+    const { model } = lease;
+    const prompt = buildChatPrompt(lease, body);
     const n = body.n ?? 1;
     const envelope = { id: newId('chatcmpl'), created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
     const admitted = await admitRequest(context, request, reply, {

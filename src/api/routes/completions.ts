@@ -7,7 +7,7 @@ import type { GenerateInput } from '../../engine/client.ts';
 import type { ServedModel } from '../../engine/registry.ts';
 import type { SampledToken } from '../../engine/types.ts';
 import { ApiError } from '../errors.ts';
-import { admitRequest, apiFinishReason, choiceInputs, newId, resolveModel, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';
+import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';
 import { CompletionRequest } from '../schemas/completions.ts';
 import type { AppContext } from '../server.ts';
 import { disconnectSignal, SseStream } from '../sse.ts';
@@ -49,7 +49,8 @@ function logprobsBody(samples: SampledToken[], textOffset: number) {
 export function completionRoutes(app: FastifyInstance, context: AppContext): void {
   const handler = async (request: FastifyRequest<{ Body: CompletionRequest }>, reply: FastifyReply) => {
     const body = request.body;
-    const { model } = resolveModel(context.models, body.model);
+    using lease = await acquireModel(context, request, body.model);
+    const { model } = lease;
     const prompt = await promptOf(model, body);
     const n = body.n ?? 1;
     const id = newId('cmpl');

@@ -1,4 +1,4 @@
-/** GET /models and /models/:id, listing DeepSeek's aliases and every served model. */
+/** GET /models and /models/:id, listing DeepSeek's aliases and every servable model, loaded or not. */
 import type { FastifyInstance } from 'fastify';
 import { ALIASES } from '../../engine/registry.ts';
 import { isModelAllowed } from '../../platform/gate.ts';

@@ -7,9 +7,14 @@ import path from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import { buildServer } from '../../api/server.ts';
 import { EngineError } from '../../engine/errors.ts';
-import { ModelRegistry } from '../../engine/registry.ts';
+import { validateModelFile } from '../../engine/model-file.ts';
+import type { EngineConfig } from '../../engine/protocol.ts';
+import { ModelRegistry, type ModelSource } from '../../engine/registry.ts';
+import { listModels } from '../../models/library.ts';
+import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import { openPlatform, type Platform } from '../../platform/platform.ts';
 import { DEFAULT_MODEL } from '../defaults.ts';
+import { positiveInteger } from '../model-options.ts';
 
 const env = (name: string) => process.env[`SEEKSTACK_${name}`];
 
@@ -25,6 +30,9 @@ const OPTIONS = {
   'prefill-chunk': { type: 'string', default: env('PREFILL_CHUNK') ?? '512' },
   'max-queue': { type: 'string', default: env('MAX_QUEUE') ?? '256' },
   'keep-alive-ms': { type: 'string', default: env('KEEP_ALIVE_MS') ?? '5000' },
+  'max-loaded': { type: 'string', default: env('MAX_LOADED') },
+  'model-keep-alive': { type: 'string', default: env('MODEL_KEEP_ALIVE') ?? '5m' },
+  'memory-limit': { type: 'string', default: env('MEMORY_LIMIT') },
   'llama-lib-dir': { type: 'string', default: env('LLAMA_LIB_DIR') },
   exact: { type: 'boolean', default: env('EXACT') === '1' },
   auth: { type: 'string', default: env('AUTH') ?? 'auto' },
@@ -39,6 +47,19 @@ function isLoopback(host: string): boolean {
 /** What the audit log records as the server's configuration (changes are audited at start). */
 function auditedConfiguration(values: Record<string, unknown>, modelPaths: string[]) {
   return { ...values, model: modelPaths.map((p) => path.resolve(p)) };
+}
+
+/** Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped, not fatal. */
+function localSources(dataDir: string, configFor: (modelPath: string) => EngineConfig): ModelSource[] {
+  return listModels(dataDir).flatMap((model) => {
+    try {
+      validateModelFile(model.path);
+      return [{ config: configFor(model.path), name: model.name }];
+    } catch (error) {
+      console.error(`seekstack serve: skipping the local model ${model.name}: ${(error as Error).message}`);
+      return [];
+    }
+  });
 }
 
 const NUMERIC = ['port', 'threads', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
@@ -57,6 +78,20 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const modelPaths = values.model ?? env('MODEL')?.split(',') ?? [DEFAULT_MODEL];
+  // By default every model named on the command line may be loaded at once, as before; other local models swap in.
+  const maxLoaded = values['max-loaded'] === undefined ? modelPaths.length : positiveInteger('serve', 'max-loaded', values['max-loaded']);
+  if (maxLoaded === null) return 2;
+  const modelKeepAliveMs = parseDuration(values['model-keep-alive']);
+  if (modelKeepAliveMs === undefined) {
+    console.error(`seekstack serve: --model-keep-alive must be a duration such as 5m, 30s or 1h (0 unloads at once, -1 never), got '${values['model-keep-alive']}'`);
+    return 2;
+  }
+  // The server cannot see GPU memory, so the default is the machine's memory; set it to the VRAM when offloading.
+  const memoryLimitBytes = values['memory-limit'] === undefined ? os.totalmem() : parseBytes(values['memory-limit']);
+  if (!memoryLimitBytes) {
+    console.error(`seekstack serve: --memory-limit must be a size such as 8GiB or 16GB, got '${values['memory-limit']}'`);
+    return 2;
+  }
   let platform: Platform;
   try {
     platform = await openPlatform(values['data-dir'], { isAuthRequired: values.auth === 'required', checkpointInBackground: true });
@@ -75,28 +110,32 @@ export async function run(args: string[]): Promise<number> {
   // No request of an earlier process can still settle, so what it had reserved is free again.
   await platform.store.releaseAllReservations();
   await platform.admin.recordConfiguration(auditedConfiguration(values, modelPaths), 'server');
-  // Engines decode at the same time, so they split the cores: oversubscribing ggml's pool collapses it.
-  const threads = Math.max(1, Math.floor(Math.min(numbers.threads, os.availableParallelism()) / modelPaths.length));
+  // Loaded engines decode at the same time, so they split the cores: oversubscribing ggml's pool collapses it.
+  const threads = Math.max(1, Math.floor(Math.min(numbers.threads, os.availableParallelism()) / maxLoaded));
+  const configFor = (modelPath: string): EngineConfig => ({
+    modelPath: path.resolve(modelPath),
+    libDir: values['llama-lib-dir'],
+    gpuLayers: numbers['gpu-layers'],
+    threads,
+    numSlots: numbers.slots,
+    numCacheHolders: 32,
+    totalCells: numbers['ctx-size'],
+    maxSeqLen: 0,
+    maxPrefillTokensPerStep: numbers['prefill-chunk'],
+    maxQueueLength: numbers['max-queue'],
+    flashAttention: !values.exact,
+  });
   let models: ModelRegistry;
   try {
-    models = await ModelRegistry.start(modelPaths.map((modelPath) => ({
-      modelPath: path.resolve(modelPath),
-      libDir: values['llama-lib-dir'],
-      gpuLayers: numbers['gpu-layers'],
-      threads,
-      numSlots: numbers.slots,
-      numCacheHolders: 32,
-      totalCells: numbers['ctx-size'],
-      maxSeqLen: 0,
-      maxPrefillTokensPerStep: numbers['prefill-chunk'],
-      maxQueueLength: numbers['max-queue'],
-      flashAttention: !values.exact,
-    })));
+    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor)];
+    models = await ModelRegistry.start(sources, { maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes });
   } catch (error) {
     console.error(`seekstack serve: ${error instanceof EngineError ? error.message : String(error)}`);
     await platform.close();
     return 1;
   }
+  models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
+  models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
   const app = await buildServer({ models, platform, keepAliveMs: numbers['keep-alive-ms'], logger: false });
   try {
     await app.listen({ host: values.host, port: numbers.port });
@@ -107,7 +146,9 @@ export async function run(args: string[]): Promise<number> {
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : numbers.port;
-  for (const model of models.list()) console.log(`model  ${model.id} (${model.info.description}, ${path.basename(model.info.path)})`);
+  for (const model of models.list()) console.log(`model  ${model.id} (${model.state}, ~${formatBytes(model.memory.totalBytes)}, ${path.basename(model.path)})`);
+  const keepAlive = modelKeepAliveMs < 0 ? 'never unloaded' : `unloaded after ${values['model-keep-alive']} idle`;
+  console.log(`load   at most ${maxLoaded} at once, ${keepAlive}, memory limit ${formatBytes(memoryLimitBytes)}`);
   const auth = (await platform.gate.isAuthRequired()) ? 'API keys required' : 'open (no API keys yet; loopback only)';
   console.log(`auth   ${auth}; data in ${values['data-dir']}`);
   console.log(`Seekstack is serving on http://${values.host.includes(':') ? `[${values.host}]` : values.host}:${port}/v1`);
