@@ -7,11 +7,15 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ModelRegistry } from '../engine/registry.ts';
 import { PlatformError } from '../platform/errors.ts';
+import type { Assistant } from '../platform/assistant.ts';
 import type { Caller } from '../platform/gate.ts';
 import type { Platform } from '../platform/platform.ts';
 import { ApiError, fromPlatformError } from './errors.ts';
 import { Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { appRoutes } from './routes/app.ts';
+import { sessionCaller } from './routes/app-session.ts';
+import { webRoutes } from './routes/app-web.ts';
 import { balanceRoutes } from './routes/balance.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { completionRoutes } from './routes/completions.ts';
@@ -29,6 +33,8 @@ declare module 'fastify' {
 export interface ServerOptions {
   models: ModelRegistry;
   platform: Platform;
+  /** The assistant web app (served at `/`, its API under /app/api); without it the server is API only. */
+  assistant?: Assistant;
   /** Largest accepted request body. */
   bodyLimitBytes?: number;
   /** Interval of `: keep-alive` SSE comments while a streamed request waits for its first token. */
@@ -52,6 +58,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Strict validation: "1" is not a number, unknown fields are kept (OpenAI clients send extras).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
+  const assistant = options.assistant;
   const context: AppContext = { models: options.models, platform: options.platform, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
 
   // Only JSON bodies: Fastify's text/plain parser would turn a mislabelled body into a confusing 400.
@@ -107,7 +114,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       // Every route here needs a key once keys exist (checked before the body is even read); /health and
       // /metrics stay open for probes and scrapers.
       scope.addHook('onRequest', async (request) => {
-        request.caller = await context.platform.gate.authenticate(request.headers.authorization);
+        request.caller = (assistant && (await sessionCaller(request, assistant, context.platform.gate))) ?? (await context.platform.gate.authenticate(request.headers.authorization));
       });
       balanceRoutes(scope);
       adminRoutes(scope, context);
@@ -117,7 +124,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       completionRoutes(scope, context);
     }, { prefix });
   }
+  if (assistant) {
+    await app.register(async (scope) => appRoutes(scope, assistant), { prefix: '/app/api' });
+    webRoutes(app);
+  }
   app.addHook('onClose', async () => {
+    await assistant?.close();
     await context.models.close();
     await context.platform.close();
   });

@@ -21,6 +21,8 @@ export interface KeyRequest extends Omit<KeyLimits, 'expiresAt'> {
   tenant: string;
   name: string | null;
   isAdmin: boolean;
+  /** For an app account: the key is used through the account's session and its secret is discarded. */
+  isSessionOnly?: boolean;
   /** Lifetime from now; null never expires. */
   expiresInMs: number | null;
 }
@@ -73,6 +75,7 @@ export class PlatformAdmin {
       hash: hashKey(this.#secret, generated.secret),
       prefix: generated.prefix,
       isAdmin: request.isAdmin,
+      isSessionOnly: request.isSessionOnly ?? false,
       rpm: request.rpm,
       tpm: request.tpm,
       maxConcurrency: request.maxConcurrency,

@@ -47,6 +47,13 @@ export interface GateOptions {
 
 const BUDGET_RETRIES = 3;
 
+/** A found key's caller, unless it was revoked or has expired (`what` names the key in the message). */
+function callerOf(key: KeyRecord, what: string): Caller {
+  if (key.revokedAt !== null) throw new PlatformError('authentication_failed', `Authentication Fails (${what} was revoked)`);
+  if (key.expiresAt !== null && key.expiresAt <= Date.now()) throw new PlatformError('authentication_failed', `Authentication Fails (${what} has expired)`);
+  return { tenantId: key.tenantId, tenantName: key.tenantName, key };
+}
+
 /** A key's allow-list may name a model by what the client sends (an alias) or by what it resolves to. */
 export function isModelAllowed(key: KeyRecord | null, requestedModel: string, modelId: string): boolean {
   return !key?.models || key.models.includes(requestedModel) || key.models.includes(modelId);
@@ -128,9 +135,17 @@ export class Gate {
     if (!match) throw new PlatformError('authentication_failed', 'Authentication Fails (no API key: send the header Authorization: Bearer <key>)');
     const key = await this.store.keyByHash(hashKey(this.#secret, match[1]));
     if (!key) throw new PlatformError('authentication_failed', 'Authentication Fails (the API key is not valid)');
-    if (key.revokedAt !== null) throw new PlatformError('authentication_failed', 'Authentication Fails (the API key was revoked)');
-    if (key.expiresAt !== null && key.expiresAt <= Date.now()) throw new PlatformError('authentication_failed', 'Authentication Fails (the API key has expired)');
-    return { tenantId: key.tenantId, tenantName: key.tenantName, key };
+    return callerOf(key, 'the API key');
+  }
+
+  /**
+   * The caller for a key the server holds on a user's behalf (the assistant app's session), whose secret
+   * nobody presents: the same revoked and expiry checks as for a presented key.
+   */
+  async callerForKey(keyId: string): Promise<Caller> {
+    const key = await this.store.key(keyId);
+    if (!key) throw new PlatformError('authentication_failed', 'Authentication Fails (the account\'s API key no longer exists)');
+    return callerOf(key, 'the account\'s API key');
   }
 
   /** Whether `admit` needs the prompt's token count for this caller (a tokens-per-minute limit or a budget). */

@@ -92,4 +92,48 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'assistant app: users with wrapped data keys, sessions, encrypted conversations, app settings',
+    sql: `
+      -- An app account's key is used through its session, never sent as a Bearer key: it must not make
+      -- the API require keys (the secure default counts only keys a client can hold).
+      ALTER TABLE api_keys ADD COLUMN session_only INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE app_users (
+        id                INTEGER PRIMARY KEY,
+        username          TEXT NOT NULL UNIQUE,
+        tenant_id         INTEGER NOT NULL REFERENCES tenants(id),
+        key_id            TEXT NOT NULL REFERENCES api_keys(id),
+        is_admin          INTEGER NOT NULL DEFAULT 0,
+        password_salt     BLOB NOT NULL,
+        password_verifier BLOB NOT NULL,
+        key_by_password   BLOB NOT NULL,
+        key_by_recovery   BLOB NOT NULL,
+        retention_days    INTEGER,
+        created_at        INTEGER NOT NULL
+      );
+      CREATE TABLE app_sessions (
+        id          TEXT PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES app_users(id) ON DELETE CASCADE,
+        token_hash  BLOB NOT NULL,
+        sealed_key  BLOB NOT NULL,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      );
+      CREATE INDEX app_sessions_user ON app_sessions(user_id);
+      CREATE TABLE app_conversations (
+        id         TEXT PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES app_users(id) ON DELETE CASCADE,
+        title      BLOB NOT NULL,
+        body       BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX app_conversations_user ON app_conversations(user_id, updated_at);
+      CREATE TABLE app_settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -11,7 +11,10 @@ const NO_LIMITS = { rpm: null, tpm: null, maxConcurrency: null, budgetTokens: nu
 let nextKey = 0;
 function newKey(tenantId: number, overrides: Partial<NewKey> = {}): NewKey {
   nextKey++;
-  return { id: `key_${nextKey}`, tenantId, name: null, hash: Buffer.from(`hash-${nextKey}`), prefix: 'sk-test', isAdmin: false, createdAt: 1, ...NO_LIMITS, ...overrides };
+  return {
+    id: `key_${nextKey}`, tenantId, name: null, hash: Buffer.from(`hash-${nextKey}`), prefix: 'sk-test', isAdmin: false, isSessionOnly: false, createdAt: 1,
+    ...NO_LIMITS, ...overrides,
+  };
 }
 
 function usage(requestId: string, tenantId: number, keyId: string | null, overrides: Partial<UsageRecord> = {}): UsageRecord {
@@ -38,6 +41,8 @@ export function runStoreContract(name: string, newStore: () => Promise<PlatformS
       const store = await newStore();
       const tenant = await store.createTenant('t', 1);
       assert.equal(await store.hasKeys(), false);
+      await store.createKey(newKey(tenant.id, { isSessionOnly: true }));
+      assert.equal(await store.hasKeys(), false, 'a session-only key is no key a client can send');
       const key = await store.createKey(newKey(tenant.id, { rpm: 7, models: ['a', 'b'], isAdmin: true }));
       assert.equal(await store.hasKeys(), true);
       const found = await store.keyByHash(Buffer.from(`hash-${nextKey}`));

@@ -32,6 +32,8 @@ export interface KeyRecord extends KeyLimits {
   /** The first characters of the secret key, so an operator can tell keys apart. */
   prefix: string;
   isAdmin: boolean;
+  /** Used only through an app session; its secret was never given out. */
+  isSessionOnly: boolean;
   spentTokens: number;
   reservedTokens: number;
   createdAt: number;
@@ -46,6 +48,7 @@ export interface NewKey extends KeyLimits {
   hash: Buffer;
   prefix: string;
   isAdmin: boolean;
+  isSessionOnly: boolean;
   createdAt: number;
 }
 
@@ -137,7 +140,7 @@ export interface PlatformStore {
   listKeys(tenantId?: number): Promise<KeyRecord[]>;
   /** False when the key does not exist or was already revoked. */
   revokeKey(id: string, revokedAt: number): Promise<boolean>;
-  /** Whether any key was ever created: from then on every request needs one. */
+  /** Whether any key a client can send was ever created: from then on every request needs one. */
   hasKeys(): Promise<boolean>;
 
   /** Atomically reserve tokens of a key's budget; false (and nothing reserved) when they are not left. */

@@ -29,6 +29,7 @@ interface KeyRow {
   name: string | null;
   prefix: string;
   is_admin: number;
+  session_only: number;
   rpm: number | null;
   tpm: number | null;
   max_concurrency: number | null;
@@ -41,7 +42,7 @@ interface KeyRow {
   created_at: number;
 }
 
-const KEY_COLUMNS = `k.id, k.tenant_id, t.name AS tenant_name, k.name, k.prefix, k.is_admin, k.rpm, k.tpm, k.max_concurrency,
+const KEY_COLUMNS = `k.id, k.tenant_id, t.name AS tenant_name, k.name, k.prefix, k.is_admin, k.session_only, k.rpm, k.tpm, k.max_concurrency,
   k.budget_tokens, k.spent_tokens, k.reserved_tokens, k.models, k.expires_at, k.revoked_at, k.created_at
   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id`;
 
@@ -53,6 +54,7 @@ function keyRecord(row: KeyRow): KeyRecord {
     name: row.name,
     prefix: row.prefix,
     isAdmin: row.is_admin === 1,
+    isSessionOnly: row.session_only === 1,
     rpm: row.rpm,
     tpm: row.tpm,
     maxConcurrency: row.max_concurrency,
@@ -168,11 +170,12 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     },
 
     async createKey(key) {
-      sql(`INSERT INTO api_keys (id, tenant_id, name, hash, prefix, is_admin, rpm, tpm, max_concurrency, budget_tokens, models,
-        expires_at, created_at) VALUES (@id, @tenantId, @name, @hash, @prefix, @isAdmin, @rpm, @tpm, @maxConcurrency,
-        @budgetTokens, @models, @expiresAt, @createdAt)`).run({
+      sql(`INSERT INTO api_keys (id, tenant_id, name, hash, prefix, is_admin, session_only, rpm, tpm, max_concurrency, budget_tokens,
+        models, expires_at, created_at) VALUES (@id, @tenantId, @name, @hash, @prefix, @isAdmin, @isSessionOnly, @rpm, @tpm,
+        @maxConcurrency, @budgetTokens, @models, @expiresAt, @createdAt)`).run({
         ...key,
         isAdmin: key.isAdmin ? 1 : 0,
+        isSessionOnly: key.isSessionOnly ? 1 : 0,
         models: key.models === null ? null : JSON.stringify(key.models),
       });
       return keyRecord(sql(`SELECT ${KEY_COLUMNS} WHERE k.id = ?`).get(key.id) as KeyRow);
@@ -195,7 +198,7 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
       return sql('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(revokedAt, id).changes === 1;
     },
     async hasKeys() {
-      return sql('SELECT EXISTS (SELECT 1 FROM api_keys) AS any').pluck().get() === 1;
+      return sql('SELECT EXISTS (SELECT 1 FROM api_keys WHERE session_only = 0) AS any').pluck().get() === 1;
     },
 
     async reserveBudget(keyId, tokens) {

@@ -4,6 +4,7 @@ import { after, before } from 'node:test';
 import OpenAI from 'openai';
 import { buildServer } from '../../src/api/server.ts';
 import { ModelRegistry, type RegistryOptions } from '../../src/engine/registry.ts';
+import { openAssistant, type Assistant } from '../../src/platform/assistant.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { engineConfig } from './engine.ts';
 import { scratchDir } from './models.ts';
@@ -14,6 +15,10 @@ export interface TestServer {
   client: OpenAI;
   models: ModelRegistry;
   platform: Platform;
+  /** The assistant web app, when the server was started with it; `origin` serves its page. */
+  assistant?: Assistant;
+  origin: string;
+  dataDir: string;
   /** An openai client sending this key. */
   clientWithKey(apiKey: string): OpenAI;
   /** Raw request helper for what the SDK cannot send (malformed JSON, invalid UTF-8, huge bodies). */
@@ -23,15 +28,17 @@ export interface TestServer {
 export async function startServer(
   t: { after(fn: () => Promise<void>): void },
   modelPaths: string[],
-  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number; dataDir?: string; registry?: Partial<RegistryOptions> } = {},
+  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number; dataDir?: string; registry?: Partial<RegistryOptions>; assistant?: boolean } = {},
 ): Promise<TestServer> {
   // Every model may stay loaded for good unless a test asks otherwise, so timing never unloads one under a test.
   const models = await ModelRegistry.start(
     modelPaths.map((p) => ({ config: engineConfig(p, { numSlots: 4, ...options.engine }) })),
     { maxLoaded: modelPaths.length, keepAliveMs: -1, memoryLimitBytes: os.totalmem(), ...options.registry },
   );
-  const platform = await openPlatform(options.dataDir ?? scratchDir(), { checkpointInBackground: true });
-  const app = await buildServer({ models, platform, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes });
+  const dataDir = options.dataDir ?? scratchDir();
+  const platform = await openPlatform(dataDir, { checkpointInBackground: true });
+  const assistant = options.assistant ? await openAssistant(dataDir, platform) : undefined;
+  const app = await buildServer({ models, platform, assistant, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(() => app.close());
   const address = app.server.address();
@@ -41,6 +48,9 @@ export async function startServer(
     baseURL,
     models,
     platform,
+    assistant,
+    origin: `http://127.0.0.1:${port}`,
+    dataDir,
     client: new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0 }),
     clientWithKey: (apiKey) => new OpenAI({ baseURL, apiKey, maxRetries: 0 }),
     post: (path, body, headers = {}) =>

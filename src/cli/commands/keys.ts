@@ -60,7 +60,7 @@ async function create(rest: string[]): Promise<number> {
 const list = listing('keys list', { tenant: { type: 'string' } }, ['ID', 'TENANT', 'NAME', 'KEY', 'STATUS', 'RPM', 'TPM', 'CONCURRENCY', 'BUDGET USED', 'MODELS', 'EXPIRES'], async ({ admin }, values) => {
   const now = Date.now();
   return (await admin.listKeys(values.tenant as string | undefined)).map((k) => [
-    k.id, k.tenantName, k.name ?? '-', `${k.prefix}…`, status(k, now) + (k.isAdmin ? ' admin' : ''), orDash(k.rpm), orDash(k.tpm),
+    k.id, k.tenantName, k.name ?? '-', `${k.prefix}…`, status(k, now) + (k.isAdmin ? ' admin' : '') + (k.isSessionOnly ? ' app-session' : ''), orDash(k.rpm), orDash(k.tpm),
     orDash(k.maxConcurrency), k.budgetTokens === null ? '-' : `${k.spentTokens}/${k.budgetTokens}`, k.models?.join(',') ?? '*',
     k.expiresAt === null ? '-' : new Date(k.expiresAt).toISOString(),
   ]);

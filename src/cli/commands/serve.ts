@@ -12,6 +12,7 @@ import type { EngineConfig } from '../../engine/protocol.ts';
 import { ModelRegistry, type ModelSource } from '../../engine/registry.ts';
 import { listModels } from '../../models/library.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
+import { openAssistant } from '../../platform/assistant.ts';
 import { openPlatform, type Platform } from '../../platform/platform.ts';
 import { DEFAULT_MODEL } from '../defaults.ts';
 import { positiveInteger } from '../model-options.ts';
@@ -136,7 +137,8 @@ export async function run(args: string[]): Promise<number> {
   }
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
-  const app = await buildServer({ models, platform, keepAliveMs: numbers['keep-alive-ms'], logger: false });
+  const assistant = await openAssistant(values['data-dir'], platform);
+  const app = await buildServer({ models, platform, assistant, keepAliveMs: numbers['keep-alive-ms'], logger: false });
   try {
     await app.listen({ host: values.host, port: numbers.port });
   } catch (error) {

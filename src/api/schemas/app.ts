@@ -1,0 +1,46 @@
+/** Bodies and query strings of the assistant app's API (/app/api), as TypeBox values. */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Username = Type.String({ minLength: 1, maxLength: 48 });
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
+const Days = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
+
+export const Credentials = Type.Object({ username: Username, password: Password });
+export type Credentials = Static<typeof Credentials>;
+
+export const PasswordChange = Type.Object({ currentPassword: Password, newPassword: Password });
+export type PasswordChange = Static<typeof PasswordChange>;
+
+export const Recovery = Type.Object({ username: Username, recoveryKey: Type.String({ maxLength: 200 }), newPassword: Password });
+export type Recovery = Static<typeof Recovery>;
+
+export const PasswordConfirmation = Type.Object({ password: Password });
+export type PasswordConfirmation = Static<typeof PasswordConfirmation>;
+
+export const ConversationId = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }) });
+export type ConversationId = Static<typeof ConversationId>;
+
+export const SearchQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 500 })) });
+export type SearchQuery = Static<typeof SearchQuery>;
+
+const Title = Type.String({ minLength: 1, maxLength: 200 });
+
+export const Message = Type.Object({
+  role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
+  content: Type.String(),
+  reasoning: Type.Optional(Type.String()),
+  reasoningMs: Type.Optional(Type.Number({ minimum: 0 })),
+  model: Type.Optional(Type.String({ maxLength: 200 })),
+}, { additionalProperties: false });
+
+export const SaveConversation = Type.Object({ title: Title, messages: Type.Array(Message, { maxItems: 10_000 }) });
+export type SaveConversation = Static<typeof SaveConversation>;
+
+export const Rename = Type.Object({ title: Title });
+export type Rename = Static<typeof Rename>;
+
+export const UserSettings = Type.Object({ retentionDays: Days });
+export type UserSettings = Static<typeof UserSettings>;
+
+export const AdminSettings = Type.Object({ isSignUpOpen: Type.Optional(Type.Boolean()), maxRetentionDays: Type.Optional(Days) });
+export type AdminSettings = Static<typeof AdminSettings>;

@@ -1,0 +1,51 @@
+/**
+ * @module platform/assistant
+ * Opens the assistant app's side of the platform over the same data directory: its store (a second
+ * connection to the platform's database), accounts, history, the administrator's settings, and the
+ * periodic sweep that applies retention periods and drops expired sessions.
+ */
+import { Accounts } from './accounts.ts';
+import { AppSettings } from './app-settings.ts';
+import { History } from './history.ts';
+import { LoginThrottle, type ThrottleLimits } from './login-throttle.ts';
+import { databaseFile, type Platform } from './platform.ts';
+import type { AssistantStore } from '../store/assistant-store.ts';
+import { openSqlite } from '../store/sqlite.ts';
+import { createSqliteAssistantStore } from '../store/sqlite-assistant-store.ts';
+
+export interface Assistant {
+  store: AssistantStore;
+  accounts: Accounts;
+  history: History;
+  settings: AppSettings;
+  /** Deletes conversations past their retention period and expired sessions; returns the conversations deleted. */
+  sweep(now?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface AssistantOptions {
+  sweepIntervalMs?: number;
+  throttle?: Partial<ThrottleLimits>;
+}
+
+export async function openAssistant(dataDir: string, platform: Platform, options: AssistantOptions = {}): Promise<Assistant> {
+  const store = createSqliteAssistantStore(openSqlite(databaseFile(dataDir)));
+  const settings = new AppSettings(store);
+  const sweep = async (now = Date.now()) => {
+    await store.deleteExpiredSessions(now);
+    return store.deleteExpiredConversations(now, (await settings.get()).maxRetentionDays);
+  };
+  await sweep();
+  const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 3_600_000).unref();
+  return {
+    store,
+    accounts: new Accounts(store, platform.admin, settings, new LoginThrottle(options.throttle)),
+    history: new History(store),
+    settings,
+    sweep,
+    async close() {
+      clearInterval(timer);
+      await store.close();
+    },
+  };
+}

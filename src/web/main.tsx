@@ -1,0 +1,6 @@
+import { createRoot } from 'react-dom/client';
+import 'katex/dist/katex.min.css';
+import './styles.css';
+import { App } from './App.tsx';
+
+createRoot(document.getElementById('root')!).render(<App />);
