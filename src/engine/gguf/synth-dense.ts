@@ -4,7 +4,7 @@ import type { ModelPlan, SynthPreset, TensorPlan, WeightType } from './synth-pla
 
 export type DenseArch = 'llama' | 'qwen2';
 
-interface DenseShape {
+export interface DenseShape {
   readonly embedding: number;
   readonly layers: number;
   readonly ffn: number;
@@ -19,15 +19,16 @@ const SHAPES: Readonly<Record<SynthPreset, DenseShape>> = {
   bench: { embedding: 1024, layers: 12, ffn: 4096, heads: 16, kvHeads: 4, contextLength: 8192 },
 };
 
-const ARCH = {
+export const DENSE_ARCH = {
   llama: { ropeFreqBase: 10_000, rmsEps: 1e-5, hasQkvBias: false },
   // Real Qwen2 has q/k/v biases and a 1e6 rope base.
   qwen2: { ropeFreqBase: 1_000_000, rmsEps: 1e-6, hasQkvBias: true },
 } as const;
 
-export function densePlan(arch: DenseArch, preset: SynthPreset, wtype: WeightType, vocabSize: number): ModelPlan {
-  const shape = SHAPES[preset];
-  const { ropeFreqBase, rmsEps, hasQkvBias } = ARCH[arch];
+/** A preset's shape, or any other (the demo model's trainer passes its own). */
+export function densePlan(arch: DenseArch, preset: SynthPreset | DenseShape, wtype: WeightType, vocabSize: number): ModelPlan {
+  const shape = typeof preset === 'string' ? SHAPES[preset] : preset;
+  const { ropeFreqBase, rmsEps, hasQkvBias } = DENSE_ARCH[arch];
   const E = shape.embedding;
   const headDim = E / shape.heads;
   const kvDim = shape.kvHeads * headDim;

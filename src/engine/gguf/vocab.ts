@@ -57,9 +57,11 @@ function trainedBpe(): BpeModel {
   return trained;
 }
 
-/** `paddedSize` fills the vocabulary up with normal tokens no merge can produce (a realistic output layer). */
-export function synthVocab(paddedSize = 0): SynthVocab {
-  const bpe = trainedBpe();
+/**
+ * `paddedSize` fills the vocabulary up with normal tokens no merge can produce (a realistic output layer);
+ * `bpe` replaces the merges trained on the built-in corpus (the demo model trains its own on its task).
+ */
+export function synthVocab(paddedSize = 0, bpe: BpeModel = trainedBpe()): SynthVocab {
   const tokens = [...bpe.tokens];
   const tokenTypes: TokenType[] = tokens.map(() => TokenType.NORMAL);
   const specialIds = new Map<SpecialToken, number>();
