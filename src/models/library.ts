@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_MODEL } from '../cli/defaults.ts';
+import { DEFAULT_MODEL } from './bundled.ts';
 import { readGgufInfo, type GgufInfo } from '../engine/gguf/reader.ts';
 import { summarizeGguf, type GgufSummary } from '../engine/gguf/summary.ts';
 import { catalogEntry, catalogEntryFor } from './catalog.ts';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { parseCommandArgs } from '../args.ts';
 import { EngineClient } from '../../engine/client.ts';
 import { EngineError } from '../../engine/errors.ts';
-import { DEFAULT_MODEL } from '../defaults.ts';
+import { DEFAULT_MODEL } from '../../models/bundled.ts';
 
 export async function run(args: string[]): Promise<number> {
   const options = parseCommandArgs('generate', args, {

@@ -14,7 +14,7 @@ import { listModels } from '../../models/library.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import { openAssistant } from '../../platform/assistant.ts';
 import { openPlatform, type Platform } from '../../platform/platform.ts';
-import { DEFAULT_MODEL } from '../defaults.ts';
+import { DEFAULT_MODEL } from '../../models/bundled.ts';
 import { positiveInteger } from '../model-options.ts';
 
 const env = (name: string) => process.env[`SEEKSTACK_${name}`];
