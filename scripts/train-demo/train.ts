@@ -52,6 +52,7 @@ const RECIPE: readonly Stage[] = [
   { steps: 2000, stopAfter: 1250, peakLr: 2e-3, mix: DEFAULT_MIX, noThinkShare: 0.1, dataSeed: TRAIN_SEED },
   { steps: 1300, stopAfter: 400, peakLr: 1.5e-3, mix: FOCUSED_MIX, noThinkShare: 0.05, dataSeed: TRAIN_SEED + 1 },
   { steps: 1500, peakLr: 1.2e-3, mix: FOCUSED_MIX, noThinkShare: 0.05, dataSeed: TRAIN_SEED + 2 },
+  { steps: 900, peakLr: 8e-4, mix: FOCUSED_MIX, noThinkShare: 0.05, dataSeed: TRAIN_SEED + 3 },
 ];
 
 const { values: args } = parseArgs({

@@ -1,4 +1,4 @@
 import { fileURLToPath } from 'node:url';
 
-/** The model bundled in the repository, used when none is configured. */
-export const DEFAULT_MODEL = fileURLToPath(new URL('../../models/stories260K.gguf', import.meta.url));
+/** The demo reasoning model trained by this repository (models/README.md), used when none is configured. */
+export const DEFAULT_MODEL = fileURLToPath(new URL('../../models/seekstack-demo-r1.gguf', import.meta.url));

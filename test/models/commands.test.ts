@@ -23,7 +23,7 @@ describe('seekstack models, show and rm', () => {
     assert.match(lines[0], /^NAME\s+ARCH\s+PARAMETERS\s+QUANT\s+CONTEXT\s+SIZE$/);
     assert.match(lines[1], /^mine\/tiny-v3\s+deepseek2\s+\d+K\s+F32\s+4096\s+[\d.]+ MB$/);
     assert.match(lines[2], /^tiny-qwen\s+qwen2\s+\d+K\s+F32\s+4096\s+[\d.]+ MB$/);
-    assert.match(lines[3], /^stories260K \(bundled\)\s+llama\s/);
+    assert.match(lines[3], /^seekstack-demo-r1 \(bundled\)\s+llama\s/);
     assert.equal(lines.length, 4);
   });
 
@@ -64,9 +64,9 @@ describe('seekstack models, show and rm', () => {
     assert.match(removed.stdout, /^removed tiny-qwen \([\d.]+ MB freed\)$/m);
     assert.ok(!fs.existsSync(path.join(dataDir, 'models', 'tiny-qwen.gguf')));
 
-    const bundled = await runCli(['rm', 'stories260K', '--data-dir', dataDir]);
+    const bundled = await runCli(['rm', 'seekstack-demo-r1', '--data-dir', dataDir]);
     assert.equal(bundled.code, 1);
-    assert.match(bundled.stderr, /stories260K is bundled with Seekstack/);
+    assert.match(bundled.stderr, /seekstack-demo-r1 is bundled with Seekstack/);
     const unknown = await runCli(['show', 'nothing-here', '--data-dir', dataDir]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^seekstack show: no local model 'nothing-here'; 'seekstack models' lists them$/m);

@@ -153,7 +153,9 @@ export async function run(args: string[]): Promise<number> {
   console.log(`load   at most ${maxLoaded} at once, ${keepAlive}, memory limit ${formatBytes(memoryLimitBytes)}`);
   const auth = (await platform.gate.isAuthRequired()) ? 'API keys required' : 'open (no API keys yet; loopback only)';
   console.log(`auth   ${auth}; data in ${values['data-dir']}`);
-  console.log(`Seekstack is serving on http://${values.host.includes(':') ? `[${values.host}]` : values.host}:${port}/v1`);
+  const origin = `http://${values.host.includes(':') ? `[${values.host}]` : values.host}:${port}`;
+  console.log(`app    ${origin}/  (the assistant: chat with visible reasoning)`);
+  console.log(`Seekstack is serving on ${origin}/v1`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
   });
