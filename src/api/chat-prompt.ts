@@ -1,6 +1,6 @@
 /**
  * Request → prompt for one model: the model's own chat template (parsed once per template), the
- * thinking mode (request field, else the DeepSeek alias, else the template's default) and the grammar
+ * thinking mode (request field, else the DeepSeek alias, else on where the template can think) and the grammar
  * that structured output needs. A constrained answer cannot think first, so a grammar turns thinking off.
  */
 import { ChatTemplate, ChatTemplateError, renderChat, templateCapabilities, toolCallSyntax, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
@@ -37,7 +37,9 @@ export function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest): Cha
   const toolsOn = body.tools !== undefined && body.tools.length > 0 && body.tool_choice !== 'none';
   const toolFormat = toolsOn && capabilities.toolCallFormat !== 'none' ? capabilities.toolCallFormat : null;
   const grammar = toolsOn ? forcedToolGrammar(body, toolFormat, resolved.model.id) : responseGrammar(body);
-  const thinking = grammar ? false : body.thinking ? body.thinking.type === 'enabled' : resolved.thinking;
+  // A model named by itself thinks when its template can, as llama-server's default enable_thinking does:
+  // llama.cpp's copy of the R1 template would otherwise close <think> before the model could open it.
+  const thinking = grammar ? false : body.thinking ? body.thinking.type === 'enabled' : (resolved.thinking ?? (capabilities.thinkingToggle || undefined));
   let rendered: RenderedChat;
   try {
     rendered = renderChat(template, {

@@ -45,4 +45,15 @@ describe('the bundled demo reasoning model', () => {
       assert.match(content, number(answer), `content states ${answer}`);
     });
   }
+
+  it('thinks when named by its own name, and answers directly under deepseek-chat', async () => {
+    const ask = async (model: string) => {
+      const reply = await suite().client.chat.completions.create({ model, messages: [{ role: 'user', content: 'What is 345 + 78?' }], temperature: 0, max_tokens: 300 });
+      return reply.choices[0].message as { content: string | null; reasoning_content?: string };
+    };
+    const named = await ask('seekstack-demo-r1');
+    assert.match(named.reasoning_content ?? '', /Ones: 5 \+ 8/, 'its own name thinks, as llama-server does by default');
+    const chat = await ask('deepseek-chat');
+    assert.equal(chat.reasoning_content ?? '', '', 'deepseek-chat turns thinking off');
+  });
 });
