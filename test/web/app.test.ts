@@ -56,13 +56,14 @@ describe('assistant app in a browser', { skip: noChromium }, () => {
     const client = new AppClient(suite().origin);
     client.cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     client.csrfToken = csrfToken;
-    for (let seed = 1; seed <= 30; seed++) {
+    for (let seed = 1; seed <= 60; seed++) {
       const steer = { seed, max_tokens: 40, logit_bias: { [END_OF_THINKING]: 4 } };
       const reply = await client.chat({ model: 'deepseek-chat', messages: [{ role: 'user', content }], thinking: { type: 'enabled' }, ...steer });
       const message = reply.choices[0].message;
-      if ((message.reasoning_content ?? '').trim().length > 8 && message.content.trim().length > 8) return steer;
+      // Enough reasoning that the page sees it arrive in several steps even on a fast machine.
+      if ((message.reasoning_content ?? '').trim().length > 30 && message.content.trim().length > 8) return steer;
     }
-    throw new Error('no seed in 1..30 both reasons and answers');
+    throw new Error('no seed in 1..60 both reasons at length and answers');
   }
 
   before(async () => {
