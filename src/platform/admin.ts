@@ -123,8 +123,7 @@ export class PlatformAdmin {
 
   /** Records the server's configuration when it differs from the last one recorded. */
   async recordConfiguration(config: Record<string, unknown>, actor: string): Promise<boolean> {
-    const log = await this.#store.auditLog();
-    const last = log.findLast((row) => row.action === 'config.change');
+    const last = await this.#store.lastAudit('config.change');
     const details = JSON.stringify(config);
     if (last?.details === details) return false;
     await appendAudit(this.#store, this.#secret, { actor, action: 'config.change', target: 'server', details: config });

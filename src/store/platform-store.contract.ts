@@ -107,6 +107,9 @@ export function runStoreContract(name: string, newStore: () => Promise<PlatformS
       assert.equal(second.prevHash, 'h1<>');
       assert.equal(await store.auditHead(), 'head2');
       assert.deepEqual((await store.auditLog()).map((r) => [r.id, r.action, r.details]), [[1, 'x', '{"n":1}'], [2, 'y', '{}']]);
+      await store.appendAudit({ actor: 'a', action: 'x', target: 't', details: { n: 3 } }, 12, sealer);
+      assert.equal((await store.lastAudit('x'))?.details, '{"n":3}');
+      assert.equal(await store.lastAudit('z'), undefined);
       await store.close();
     });
   });

@@ -161,6 +161,8 @@ export interface PlatformStore {
 
   appendAudit(entry: AuditEntry, createdAt: number, seal: AuditSealer): Promise<AuditRecord>;
   auditLog(): Promise<AuditRecord[]>;
+  /** The newest row with this action, without reading the whole log. */
+  lastAudit(action: string): Promise<AuditRecord | undefined>;
   auditHead(): Promise<string | undefined>;
 
   close(): Promise<void>;

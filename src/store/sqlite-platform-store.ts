@@ -259,6 +259,10 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     async auditLog() {
       return (sql('SELECT * FROM audit_log ORDER BY id').all() as Array<Record<string, unknown>>).map(auditRecord);
     },
+    async lastAudit(action) {
+      const row = sql('SELECT * FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1').get(action);
+      return row ? auditRecord(row as Record<string, unknown>) : undefined;
+    },
     async auditHead() {
       return sql(`SELECT value FROM meta WHERE key = 'audit_head'`).pluck().get() as string | undefined;
     },
