@@ -11,10 +11,10 @@ import type { KeyRequest } from '../src/platform/admin.ts';
 import { openPlatform, type Platform } from '../src/platform/platform.ts';
 import type { UsageGrouping } from '../src/store/platform-store.ts';
 import { latencies } from './latency.ts';
+import { UNLIMITED_KEY } from '../src/platform/admin.ts';
 
 const LEDGER_ROWS = 1_000_000;
 const DAY_MS = 86_400_000;
-const NO_LIMITS = { name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false };
 const OUTCOME = { promptTokens: 120, cacheHitTokens: 64, completionTokens: 200, reasoningTokens: 80, status: 200, finishReason: 'stop' };
 
 let requestNumber = 0;
@@ -22,7 +22,7 @@ let requestNumber = 0;
 async function gateOverhead(platform: Platform, limits: Partial<KeyRequest>) {
   const tenant = `bench-${Object.keys(limits).length}`;
   await platform.admin.createTenant(tenant, 'bench');
-  const { secret } = await platform.admin.createKey({ ...NO_LIMITS, tenant, ...limits }, 'bench');
+  const { secret } = await platform.admin.createKey({ ...UNLIMITED_KEY, tenant, ...limits }, 'bench');
   const header = `Bearer ${secret}`;
   return latencies(async () => {
     const caller = await platform.gate.authenticate(header);
@@ -65,7 +65,7 @@ export async function runPlatformBench() {
     for (let t = 0; t < 10; t++) {
       const tenant = await platform.admin.createTenant(`tenant-${t}`, 'bench');
       tenantIds.push(tenant.id);
-      for (let k = 0; k < 5; k++) keyIds.push((await platform.admin.createKey({ ...NO_LIMITS, tenant: tenant.name }, 'bench')).key.id);
+      for (let k = 0; k < 5; k++) keyIds.push((await platform.admin.createKey({ ...UNLIMITED_KEY, tenant: tenant.name }, 'bench')).key.id);
     }
     const insertsPerSecond = await ledgerInserts(platform, tenantIds, keyIds, 20_000, 0);
     console.log(`\nledger inserts: ${insertsPerSecond.toFixed(0)} per second (one transaction each: ledger row + daily roll-up)`);

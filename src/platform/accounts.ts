@@ -7,7 +7,7 @@
  * never stored, so history can be decrypted only while a session of that user presents its cookie.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { PlatformAdmin } from './admin.ts';
+import { UNLIMITED_KEY, type PlatformAdmin } from './admin.ts';
 import { checkRetentionDays, type AppSettings } from './app-settings.ts';
 import { PlatformError } from './errors.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -73,7 +73,7 @@ export class Accounts {
     const actor = `app:${username}`;
     const tenant = await this.#admin.createTenant(`app.${username}.${randomBytes(4).toString('hex')}`, actor);
     const { key } = await this.#admin.createKey(
-      { tenant: tenant.name, name: 'assistant app', isAdmin: false, isSessionOnly: true, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null },
+      { ...UNLIMITED_KEY, tenant: tenant.name, name: 'assistant app', isSessionOnly: true },
       actor,
     );
     const dataKey = randomKey();

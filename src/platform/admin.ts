@@ -27,6 +27,9 @@ export interface KeyRequest extends Omit<KeyLimits, 'expiresAt'> {
   expiresInMs: number | null;
 }
 
+/** A key request with no name and no limits; callers spread it and set what they need. */
+export const UNLIMITED_KEY = { name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false } as const satisfies Omit<KeyRequest, 'tenant'>;
+
 export interface UsageRequest {
   tenant?: string;
   sinceDay?: string;

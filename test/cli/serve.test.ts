@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { openPlatform } from '../../src/platform/platform.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
 import { BIN, startServeProcess } from '../helpers/serve-process.ts';
+import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 
 describe('seekstack serve', () => {
   it('serves the API on the printed URL, exports metrics, and stops cleanly on SIGTERM', async () => {
@@ -54,7 +55,7 @@ describe('seekstack serve', () => {
     const platform = await openPlatform(dataDir);
     await platform.admin.createTenant('acme', 'test');
     const { secret } = await platform.admin.createKey(
-      { tenant: 'acme', name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false },
+      { ...UNLIMITED_KEY, tenant: 'acme' },
       'test',
     );
     await platform.close();

@@ -6,8 +6,8 @@ import OpenAI, { AuthenticationError, PermissionDeniedError } from 'openai';
 import { databaseFile } from '../../src/platform/platform.ts';
 import { tinyModel, scratchDir } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
+import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 
-const NO_LIMITS = { name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false };
 const ask = { model: 'deepseek-chat', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 2 };
 
 async function status(promise: Promise<unknown>): Promise<{ status: number; code?: string; type?: string; message: string }> {
@@ -29,7 +29,7 @@ describe('authentication', () => {
     const { client, platform, baseURL } = server();
     assert.equal((await status(client.chat.completions.create(ask))).status, 200, 'no key exists yet: local use is open');
     await platform.admin.createTenant('acme', 'test');
-    await platform.admin.createKey({ ...NO_LIMITS, tenant: 'acme' }, 'test');
+    await platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'acme' }, 'test');
     await assert.rejects(client.chat.completions.create(ask), AuthenticationError, 'the SDK raises its typed error');
     const refused = await status(client.chat.completions.create(ask));
     assert.deepEqual([refused.status, refused.type, refused.code], [401, 'authentication_error', 'invalid_request_error']);
@@ -41,7 +41,7 @@ describe('authentication', () => {
 
   it('accepts a valid key, and refuses a revoked one from the next request on', async () => {
     const { platform, clientWithKey } = server();
-    const { secret, key } = await platform.admin.createKey({ ...NO_LIMITS, tenant: 'acme' }, 'test');
+    const { secret, key } = await platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'acme' }, 'test');
     const client = clientWithKey(secret);
     assert.equal((await status(client.chat.completions.create(ask))).status, 200);
     await platform.admin.revokeKey(key.id, 'test');
@@ -53,7 +53,7 @@ describe('authentication', () => {
 
   it('refuses an expired key', async () => {
     const { platform, clientWithKey } = server();
-    const { secret, key } = await platform.admin.createKey({ ...NO_LIMITS, tenant: 'acme', expiresInMs: 60_000 }, 'test');
+    const { secret, key } = await platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'acme', expiresInMs: 60_000 }, 'test');
     assert.equal((await status(clientWithKey(secret).chat.completions.create(ask))).status, 200);
     const db = new Database(databaseFile(dataDir));
     db.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').run(Date.now() - 1, key.id);
@@ -66,7 +66,7 @@ describe('authentication', () => {
   it('refuses a model outside the key\'s allow-list, and lists only the allowed ones', async () => {
     const { platform, clientWithKey, models } = server();
     const modelId = models.list()[0].id;
-    const { secret } = await platform.admin.createKey({ ...NO_LIMITS, tenant: 'acme', models: ['deepseek-reasoner'] }, 'test');
+    const { secret } = await platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'acme', models: ['deepseek-reasoner'] }, 'test');
     const client = clientWithKey(secret);
     await assert.rejects(client.chat.completions.create(ask), PermissionDeniedError);
     const refused = await status(client.chat.completions.create(ask));
@@ -85,8 +85,8 @@ describe('admin API', () => {
     const { platform, baseURL } = server();
     const origin = baseURL.replace('/v1', '');
     await platform.admin.createTenant('ops', 'test');
-    const { secret: adminKey } = await platform.admin.createKey({ ...NO_LIMITS, tenant: 'ops', isAdmin: true }, 'test');
-    const { secret: userKey } = await platform.admin.createKey({ ...NO_LIMITS, tenant: 'ops' }, 'test');
+    const { secret: adminKey } = await platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'ops', isAdmin: true }, 'test');
+    const { secret: userKey } = await platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'ops' }, 'test');
     const call = (method: string, path: string, key: string, body?: object) =>
       fetch(`${origin}${path}`, {
         method,

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
+import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 
-const NO_LIMITS = { name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false };
 
 describe('prefix cache isolation between tenants', () => {
   const server = serverForSuite(async () => [await tinyModel('qwen2')]);
@@ -14,7 +14,7 @@ describe('prefix cache isolation between tenants', () => {
     const clients = [];
     for (const tenant of ['alpha', 'beta']) {
       await platform.admin.createTenant(tenant, 'test');
-      clients.push(clientWithKey((await platform.admin.createKey({ ...NO_LIMITS, tenant }, 'test')).secret));
+      clients.push(clientWithKey((await platform.admin.createKey({ ...UNLIMITED_KEY, tenant }, 'test')).secret));
     }
     const [alpha, beta] = clients;
     const content = `Summarise this shared document. ${'The quick brown fox jumps over the lazy dog. '.repeat(30)}`;

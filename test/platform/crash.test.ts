@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
+import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 import { databaseFile, openPlatform } from '../../src/platform/platform.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
 import { BIN, startServeProcess } from '../helpers/serve-process.ts';
@@ -22,7 +23,7 @@ describe('usage ledger across kill -9 and restart', () => {
     const platform = await openPlatform(dataDir);
     await platform.admin.createTenant('acme', 'test');
     const { secret, key } = await platform.admin.createKey(
-      { tenant: 'acme', name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: BUDGET, models: null, expiresInMs: null, isAdmin: false },
+      { ...UNLIMITED_KEY, tenant: 'acme', budgetTokens: BUDGET },
       'test',
     );
     await platform.close();

@@ -10,9 +10,9 @@ import { databaseFile } from '../../src/platform/platform.ts';
 import type { KeyRequest } from '../../src/platform/admin.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
 import { serverForSuite, type TestServer } from '../helpers/server.ts';
+import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 
 const CONCURRENT = 50;
-const NO_LIMITS = { name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false };
 
 interface Result {
   status: number;
@@ -48,7 +48,7 @@ const count = (results: Result[], status: number) => results.filter((r) => r.sta
 async function keyFor(server: TestServer, limits: Partial<KeyRequest>): Promise<{ client: OpenAI; keyId: string }> {
   const tenant = `t${Math.random().toString(36).slice(2, 8)}`;
   await server.platform.admin.createTenant(tenant, 'test');
-  const { secret, key } = await server.platform.admin.createKey({ ...NO_LIMITS, tenant, ...limits }, 'test');
+  const { secret, key } = await server.platform.admin.createKey({ ...UNLIMITED_KEY, tenant, ...limits }, 'test');
   return { client: server.clientWithKey(secret), keyId: key.id };
 }
 

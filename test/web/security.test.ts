@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { AppClient } from './helpers/app-client.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
+import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 
 const CONVERSATION = '/app/api/conversations/alice-conversation-1';
 
@@ -79,7 +80,7 @@ describe('assistant app security', () => {
     const anonymous = () => fetch(`${suite().origin}/v1/models`);
     assert.equal((await anonymous()).status, 200, 'app accounts alone do not make the local API require keys');
     const { secret } = await suite().platform.admin.createKey(
-      { tenant: 'local', name: null, isAdmin: false, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null }, 'test');
+      { ...UNLIMITED_KEY, tenant: 'local' }, 'test');
     const bearer = new AppClient(suite().origin);
     bearer.cookie = alice.cookie;
     const models = await bearer.request('POST', '/v1/chat/completions', { model: 'deepseek-chat', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }, { headers: { authorization: `Bearer ${secret}` } });
