@@ -26,17 +26,23 @@ export interface Problem {
 const PLACES = ['Ones', 'Tens', 'Hundreds', 'Thousands'];
 
 export type KindMix = ReadonlyArray<readonly [ProblemKind, number]>;
+/** Shares of 1-, 2- and 3-digit operands. */
+export type LengthMix = readonly [number, number, number];
 
 /** Problems drawn with these shares of kinds by default (addition and subtraction are the headline). */
 export const DEFAULT_MIX: KindMix = [['add', 0.35], ['sub', 0.35], ['mul', 0.15], ['cmp', 0.15]];
+/** Every operand length equally likely: what "numbers up to 3 digits" means for the evaluation. */
+export const EVEN_LENGTHS: LengthMix = [1 / 3, 1 / 3, 1 / 3];
 
 export class ProblemSource {
   readonly #rng: Rng;
   readonly #mix: KindMix;
+  readonly #lengths: LengthMix;
 
-  constructor(seed: number, mix: KindMix = DEFAULT_MIX) {
+  constructor(seed: number, mix: KindMix = DEFAULT_MIX, lengths: LengthMix = EVEN_LENGTHS) {
     this.#rng = new Rng(seed);
     this.#mix = mix;
+    this.#lengths = lengths;
   }
 
   next(kind?: ProblemKind): Problem {
@@ -50,9 +56,14 @@ export class ProblemSource {
   }
 
   #kind(): ProblemKind {
+    return this.#mix[this.#weighted(this.#mix.map(([, weight]) => weight))][0];
+  }
+
+  /** An index drawn with the given shares (summing to 1). */
+  #weighted(shares: readonly number[]): number {
     let x = this.#rng.nextFloat();
-    for (const [kind, weight] of this.#mix) if ((x -= weight) < 0) return kind;
-    return this.#mix[0][0];
+    for (let i = 0; i < shares.length; i++) if ((x -= shares[i]) < 0) return i;
+    return 0;
   }
 
   #int(n: number): number {
@@ -63,9 +74,9 @@ export class ProblemSource {
     return list[this.#int(list.length)];
   }
 
-  /** 1 to 3 digits, each length equally likely. */
+  /** 1 to 3 digits, drawn with the source's length shares. */
   #number(): number {
-    const digits = 1 + this.#int(3);
+    const digits = 1 + this.#weighted(this.#lengths);
     const low = digits === 1 ? 0 : 10 ** (digits - 1);
     return low + this.#int(10 ** digits - low);
   }
@@ -130,6 +141,15 @@ function widthOf(a: number, b: number): number {
   return Math.max(String(a).length, String(b).length);
 }
 
+/**
+ * Each column line first restates what is left of the numbers (the digits already worked dropped, an
+ * exhausted number as 0), so the digits it works are the last ones of what it just wrote: a fixed, short
+ * look-back. Without it the 1M-parameter model mostly failed at finding the tens digit of a 2-digit number.
+ */
+function remaining(n: number, column: number): number {
+  return Math.floor(n / 10 ** column);
+}
+
 export function addition(a: number, b: number, phrase: Phrase): Problem {
   const width = widthOf(a, b);
   const da = digitsFromOnes(a, width);
@@ -140,7 +160,7 @@ export function addition(a: number, b: number, phrase: Phrase): Problem {
     const sum = da[i] + db[i] + carry;
     const terms = carry > 0 ? `${da[i]} + ${db[i]} + ${carry}` : `${da[i]} + ${db[i]}`;
     carry = sum >= 10 ? 1 : 0;
-    text += `${PLACES[i]}: ${terms} = ${sum}, write ${sum % 10}${carry ? ', carry 1' : ''}.\n`;
+    text += `${PLACES[i]}: ${remaining(a, i)} + ${remaining(b, i)} → ${terms} = ${sum}, write ${sum % 10}${carry ? ', carry 1' : ''}.\n`;
   }
   if (carry) text += `${PLACES[width]}: carry 1, write 1.\n`;
   const result = a + b;
@@ -148,6 +168,10 @@ export function addition(a: number, b: number, phrase: Phrase): Problem {
   return { kind: 'add', a, b, question: phrase(a, b), reasoning: text, answer: `${a} + ${b} = ${result}.`, expected: result };
 }
 
+/**
+ * A borrowed 1 is taken off in its own step ("14 - 5 - 1 = 9 - 1 = 8"): a three-term difference in one
+ * token was where most of the first model's subtraction errors were.
+ */
 export function subtraction(a: number, b: number, phrase: Phrase): Problem {
   const result = a - b;
   const [top, bottom] = a >= b ? [a, b] : [b, a];
@@ -159,13 +183,15 @@ export function subtraction(a: number, b: number, phrase: Phrase): Problem {
   let borrow = 0;
   const written: number[] = [];
   for (let i = 0; i < width; i++) {
-    const terms = borrow > 0 ? `${dt[i]} - ${db[i]} - ${borrow}` : `${dt[i]} - ${db[i]}`;
-    const diff = dt[i] - db[i] - borrow;
+    const owed = borrow;
+    const diff = dt[i] - db[i] - owed;
     borrow = diff < 0 ? 1 : 0;
     const digit = diff + 10 * borrow;
-    text += borrow
-      ? `${PLACES[i]}: ${terms} < 0, so 1${terms} = ${digit}, write ${digit}, borrow 1.\n`
-      : `${PLACES[i]}: ${terms} = ${digit}, write ${digit}.\n`;
+    const minuend = dt[i] + 10 * borrow;
+    const terms = owed ? `${dt[i]} - ${db[i]} - 1` : `${dt[i]} - ${db[i]}`;
+    const steps = owed ? `${minuend} - ${db[i]} - 1 = ${minuend - db[i]} - 1 = ${digit}` : `${minuend} - ${db[i]} = ${digit}`;
+    const work = borrow ? `${terms} < 0, so ${steps}, write ${digit}, borrow 1` : `${steps}, write ${digit}`;
+    text += `${PLACES[i]}: ${remaining(top, i)} - ${remaining(bottom, i)} → ${work}.\n`;
     written.push(digit);
   }
   if (width > 1) text += `Digits from the top: ${written.reverse().join(' ')}.\n`;
@@ -180,9 +206,9 @@ export function multiplication(a: number, m: number, phrase: Phrase): Problem {
   let carry = 0;
   for (let i = 0; i < width; i++) {
     const product = da[i] * m + carry;
-    const terms = carry > 0 ? `${da[i]} × ${m} + ${carry}` : `${da[i]} × ${m}`;
+    const terms = carry > 0 ? `${da[i]} × ${m} + ${carry} = ${da[i] * m} + ${carry}` : `${da[i]} × ${m}`;
     carry = Math.floor(product / 10);
-    text += `${PLACES[i]}: ${terms} = ${product}, write ${product % 10}${carry ? `, carry ${carry}` : ''}.\n`;
+    text += `${PLACES[i]}: ${remaining(a, i)} × ${m} → ${terms} = ${product}, write ${product % 10}${carry ? `, carry ${carry}` : ''}.\n`;
   }
   if (carry) text += `${PLACES[width]}: carry ${carry}, write ${carry}.\n`;
   const result = a * m;

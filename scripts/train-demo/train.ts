@@ -1,12 +1,12 @@
 /**
  * @module Trains the bundled demo reasoning model and writes `models/seekstack-demo-r1.gguf`.
  *
- *   npm run train:demo -- [--out FILE] [--init FILE --first-stage 2] [--checkpoint-every N]
+ *   npm run train:demo -- [--out FILE] [--init FILE] [--checkpoint-every N]
  *
  * TensorFlow.js on its WebAssembly backend (dev dependencies only), fixed seeds for everything: the BPE
- * corpus, the initial weights and the stream of problems. The recipe has two stages, each with its own
- * Adam state and warmup + cosine schedule; a GGUF checkpoint is written along the way, so a cut-short
- * run still leaves a usable model, and `--init` + `--first-stage` resume from one.
+ * corpus, the initial weights and the stream of problems. One Adam run with warmup + cosine decay; a GGUF
+ * checkpoint is written along the way, so a cut-short run still leaves a usable model, and `--init`
+ * starts the schedule again from one (to fine-tune it, say).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -16,7 +16,7 @@ import { Rng } from '../../src/engine/gguf/prng.ts';
 import { exportGguf, importGguf, LLAMA, type ParamValues } from './export.ts';
 import { assertTemplateAgrees, demoVocab, encodeExample, Tokenizer, type Example } from './format.ts';
 import { DemoModel, initParams, paramShapes, parameterCount, type ModelShape, type Params } from './model.ts';
-import { DEFAULT_MIX, PROBLEM_KINDS, ProblemSource, type KindMix } from './problems.ts';
+import { PROBLEM_KINDS, ProblemSource, type KindMix, type LengthMix } from './problems.ts';
 
 export const TRAIN_SEED = 20260601;
 /** Problems for the in-training check; the evaluation uses yet another seed. */
@@ -28,32 +28,29 @@ const EMBEDDING = 128;
 const LAYERS = 4;
 const WARMUP_STEPS = 100;
 
-interface Stage {
-  /** Length of the stage's cosine schedule. */
+interface Recipe {
+  /** Length of the cosine schedule. */
   readonly steps: number;
-  /** Where the stage stops (the schedule's end when unset). */
-  readonly stopAfter?: number;
   readonly peakLr: number;
   readonly mix: KindMix;
+  readonly lengths: LengthMix;
   /** Share of examples in non-thinking mode (the template's `</think>` right after `<think>\n`). */
   readonly noThinkShare: number;
   readonly dataSeed: number;
 }
 
 /**
- * Stage 1 learns the format and the skills at a high learning rate; stages 2 and 3 draw fresh problems
- * with more weight on addition and subtraction, and stage 3 anneals. Stages 1 and 2 stop before their
- * schedules end: the recipe was re-planned while it ran on a shared 2-core machine, and what is written
- * here is exactly what produced the committed model.
+ * One warmup + cosine schedule. Addition and subtraction (the headline) get most of the problems, and
+ * operands lean to 2 and 3 digits: 1-digit problems are learned early and then only cost time.
  */
-const FOCUSED_MIX: KindMix = [['add', 0.4], ['sub', 0.4], ['mul', 0.1], ['cmp', 0.1]];
-
-const RECIPE: readonly Stage[] = [
-  { steps: 2000, stopAfter: 1250, peakLr: 2e-3, mix: DEFAULT_MIX, noThinkShare: 0.1, dataSeed: TRAIN_SEED },
-  { steps: 1300, stopAfter: 400, peakLr: 1.5e-3, mix: FOCUSED_MIX, noThinkShare: 0.05, dataSeed: TRAIN_SEED + 1 },
-  { steps: 1500, peakLr: 1.2e-3, mix: FOCUSED_MIX, noThinkShare: 0.05, dataSeed: TRAIN_SEED + 2 },
-  { steps: 900, peakLr: 8e-4, mix: FOCUSED_MIX, noThinkShare: 0.05, dataSeed: TRAIN_SEED + 3 },
-];
+const RECIPE: Recipe = {
+  steps: 2400,
+  peakLr: 2e-3,
+  mix: [['add', 0.42], ['sub', 0.46], ['mul', 0.08], ['cmp', 0.04]],
+  lengths: [0.2, 0.35, 0.45],
+  noThinkShare: 0.03,
+  dataSeed: TRAIN_SEED,
+};
 
 const { values: args } = parseArgs({
   options: {
@@ -61,8 +58,6 @@ const { values: args } = parseArgs({
     'checkpoint-every': { type: 'string', default: '100' },
     /** Start from a GGUF this script wrote (same shape and vocabulary) instead of random weights. */
     init: { type: 'string' },
-    /** 1-based: with --init, skip the stages that produced it. */
-    'first-stage': { type: 'string', default: '1' },
   },
 });
 
@@ -106,30 +101,30 @@ class ScheduledAdam extends tf.AdamOptimizer {
 }
 
 /** Linear warmup, then cosine from the peak down to 5% of it at the schedule's end. */
-function learningRate(stage: Stage, step: number): number {
-  const { peakLr, steps } = stage;
+function learningRate(recipe: Recipe, step: number): number {
+  const { peakLr, steps } = recipe;
   if (step < WARMUP_STEPS) return (peakLr * (step + 1)) / WARMUP_STEPS;
   return peakLr * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * (step - WARMUP_STEPS)) / (steps - WARMUP_STEPS))));
 }
 
 /** Batches of similar length (drawn 16 batches at a time, sorted, then shuffled), so little is padding. */
 class Batches {
-  readonly #stage: Stage;
+  readonly #recipe: Recipe;
   readonly #source: ProblemSource;
   readonly #rng: Rng;
   #queue: Example[][] = [];
 
-  constructor(stage: Stage) {
-    this.#stage = stage;
-    this.#source = new ProblemSource(stage.dataSeed, stage.mix);
-    this.#rng = new Rng(stage.dataSeed ^ 0x5a5a);
+  constructor(recipe: Recipe) {
+    this.#recipe = recipe;
+    this.#source = new ProblemSource(recipe.dataSeed, recipe.mix, recipe.lengths);
+    this.#rng = new Rng(recipe.dataSeed ^ 0x5a5a);
   }
 
   next(): Example[] {
     if (this.#queue.length === 0) {
       const pool: Example[] = [];
       for (let i = 0; i < 16 * BATCH_SIZE; i++) {
-        pool.push(encodeExample(tokenizer, this.#source.next(), this.#rng.nextFloat() >= this.#stage.noThinkShare));
+        pool.push(encodeExample(tokenizer, this.#source.next(), this.#rng.nextFloat() >= this.#recipe.noThinkShare));
       }
       pool.sort((a, b) => a.prompt.length + a.completion.length - (b.prompt.length + b.completion.length));
       for (let i = 0; i < pool.length; i += BATCH_SIZE) this.#queue.push(pool.slice(i, i + BATCH_SIZE));
@@ -192,17 +187,16 @@ function save(file: string): void {
   console.log(`wrote ${file} (${n} parameters, ${(fileSizeBytes / 1e6).toFixed(2)} MB)`);
 }
 
-function trainStage(stage: Stage, label: string): void {
-  const optimizer = new ScheduledAdam(stage.peakLr, 0.9, 0.98, 1e-8);
-  const batches = new Batches(stage);
-  const stopAfter = stage.stopAfter ?? stage.steps;
+function train(recipe: Recipe): void {
+  const optimizer = new ScheduledAdam(recipe.peakLr, 0.9, 0.98, 1e-8);
+  const batches = new Batches(recipe);
   const started = performance.now();
   let tokensSeen = 0;
   let lossSum = 0;
   let lossCount = 0;
-  for (let step = 0; step < stopAfter; step++) {
+  for (let step = 0; step < recipe.steps; step++) {
     const { tokens, targets, weights, count } = tensors(batches.next());
-    optimizer.setLearningRate(learningRate(stage, step));
+    optimizer.setLearningRate(learningRate(recipe, step));
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => model.loss(tokens, targets, weights), variables);
       // Clip the global gradient norm at 1.
@@ -217,22 +211,16 @@ function trainStage(stage: Stage, label: string): void {
     tokensSeen += count;
     if ((step + 1) % 25 === 0) {
       const seconds = (performance.now() - started) / 1000;
-      console.log(`${label} step ${step + 1} loss ${(lossSum / lossCount).toFixed(4)} lr ${learningRate(stage, step).toExponential(2)} ${(tokensSeen / seconds).toFixed(0)} tok/s ${(seconds / 60).toFixed(1)} min`);
+      console.log(`step ${step + 1} loss ${(lossSum / lossCount).toFixed(4)} lr ${learningRate(recipe, step).toExponential(2)} ${(tokensSeen / seconds).toFixed(0)} tok/s ${(seconds / 60).toFixed(1)} min`);
       lossSum = lossCount = 0;
     }
-    if ((step + 1) % Number(args['checkpoint-every']) === 0 || step + 1 === stopAfter) {
+    if ((step + 1) % Number(args['checkpoint-every']) === 0 || step + 1 === recipe.steps) {
       console.log(`check: ${check()}`);
       save(args.out!);
     }
   }
   optimizer.dispose();
-  console.log(`${label} trained in ${((performance.now() - started) / 60000).toFixed(1)} min`);
+  console.log(`trained in ${((performance.now() - started) / 60000).toFixed(1)} min`);
 }
 
-const firstStage = Number(args['first-stage']);
-if (firstStage > 1 && !args.init) throw new Error('--first-stage needs --init with the model the earlier stages wrote');
-const started = performance.now();
-RECIPE.forEach((stage, i) => {
-  if (i + 1 >= firstStage) trainStage(stage, `stage ${i + 1}/${RECIPE.length}`);
-});
-console.log(`trained in ${((performance.now() - started) / 60000).toFixed(1)} min`);
+train(RECIPE);
