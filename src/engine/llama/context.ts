@@ -11,6 +11,7 @@ import './batch.ts';
 import { takeLastError } from './library.ts';
 import { LlamaMemory, type MemoryFns } from './memory.ts';
 import type { LlamaModel } from './model.ts';
+import type { Threadpool, ThreadpoolApi } from './threadpool.ts';
 import type { ContextPtr, MemoryPtr } from './types.ts';
 import './types.ts';
 
@@ -114,6 +115,11 @@ export interface ContextOptions {
   flashAttn?: boolean;
   /** Have llama.cpp measure perfContext() timings. */
   perf?: boolean;
+  /**
+   * ggml's polling level for a persistent CPU thread pool owned by the context (0 sleeps between
+   * graphs, 100 spins longest); unset: no pool, ggml starts threads on every compute.
+   */
+  threadPoll?: number;
 }
 
 export function bindContext(llama: IKoffiLib) {
@@ -161,10 +167,12 @@ export class LlamaContext {
   readonly model: LlamaModel;
   readonly memory: LlamaMemory;
   readonly #nVocab: number;
+  readonly #pools: Threadpool[];
 
-  constructor(fns: ContextFns, memoryFns: MemoryFns, model: LlamaModel, ptr: ContextPtr, isKvUnified: boolean) {
+  constructor(fns: ContextFns, memoryFns: MemoryFns, model: LlamaModel, ptr: ContextPtr, isKvUnified: boolean, pools: Threadpool[]) {
     this.#fns = fns;
     this.#ptr = ptr;
+    this.#pools = pools;
     this.model = model;
     const nSeqMax = fns.n_seq_max(ptr);
     const shape = { nSeqMax, isSingleStream: isKvUnified || nSeqMax === 1 };
@@ -242,19 +250,33 @@ export class LlamaContext {
     this.#fns.perf_context_reset(this.ptr);
   }
 
-  /** llama_free. Free every context before its model. */
+  /** llama_free, then the context's thread pools. Free every context before its model. */
   free(): void {
     if (!this.#ptr) return;
     this.#fns.free(this.#ptr);
     this.#ptr = null;
+    for (const pool of this.#pools) pool.free();
   }
 }
 
 /** llama_init_from_model; throws with llama.cpp's own reason (too many cells for memory, bad sizes…). */
-export function createContext(fns: ContextFns, memoryFns: MemoryFns, model: LlamaModel, options: ContextOptions): LlamaContext {
+export function createContext(fns: ContextFns, memoryFns: MemoryFns, threadpools: ThreadpoolApi, model: LlamaModel, options: ContextOptions): LlamaContext {
   const params = contextParams(fns, options);
   takeLastError();
   const ptr = fns.init_from_model(model.ptr, params) as ContextPtr | null;
   if (!ptr) throw new Error(`llama_init_from_model failed: ${takeLastError() || 'no reason logged'}`);
-  return new LlamaContext(fns, memoryFns, model, ptr, params.kv_unified);
+  const pools: Threadpool[] = [];
+  try {
+    if (options.threadPoll !== undefined) {
+      const single = threadpools.create({ nThreads: params.n_threads, poll: options.threadPoll });
+      const batch = params.n_threads_batch === params.n_threads ? single : threadpools.create({ nThreads: params.n_threads_batch, poll: options.threadPoll });
+      for (const pool of new Set([single, batch])) if (pool) pools.push(pool);
+      if (single && batch) threadpools.attach(ptr, single, batch);
+    }
+  } catch (err) {
+    fns.free(ptr);
+    for (const pool of pools) pool.free();
+    throw err;
+  }
+  return new LlamaContext(fns, memoryFns, model, ptr, params.kv_unified, pools);
 }

@@ -12,6 +12,7 @@ import { EXPECTED_RELEASE, loadLibraries, LlamaLibraryError, type LibraryOptions
 import { bindMemory, type MemoryFns } from './memory.ts';
 import { bindModel, loadModel, type LlamaModel, type ModelFns, type ModelOptions, type ModelParamsValue } from './model.ts';
 import { bindSampler, type SamplerApi } from './sampler.ts';
+import { bindThreadpool, type ThreadpoolApi } from './threadpool.ts';
 import { bindVocab, type VocabFns } from './vocab.ts';
 
 export { LlamaLibraryError, EXPECTED_RELEASE, LIB_DIR_ENV, LOG_ENV, PACKAGE_VERSION } from './library.ts';
@@ -22,6 +23,7 @@ export type { ContextOptions, LlamaContext, PerfContextData } from './context.ts
 export type { LlamaMemory } from './memory.ts';
 export type { LlamaModel, ModelOptions } from './model.ts';
 export { LLAMA_DEFAULT_SEED, type LogitBias, type SamplerApi } from './sampler.ts';
+export { GGML_DEFAULT_POLL } from './threadpool.ts';
 export type { SamplerPtr } from './types.ts';
 export type { LlamaVocab } from './vocab.ts';
 
@@ -61,6 +63,7 @@ interface Fns {
   memory: MemoryFns;
   batch: BatchFns;
   sampler: SamplerApi;
+  threadpool: ThreadpoolApi;
 }
 
 function bindAll(libs: { ggmlBase: IKoffiLib; ggml: IKoffiLib; llama: IKoffiLib }, dir: string): Fns {
@@ -73,6 +76,7 @@ function bindAll(libs: { ggmlBase: IKoffiLib; ggml: IKoffiLib; llama: IKoffiLib 
       memory: bindMemory(libs.llama),
       batch: bindBatch(libs.llama),
       sampler: bindSampler(libs.llama),
+      threadpool: bindThreadpool(libs),
     };
   } catch (err) {
     throw new LlamaLibraryError(`the llama.cpp libraries in ${dir} lack a function of release ${EXPECTED_RELEASE} (${(err as Error).message}); use a ${EXPECTED_RELEASE} build`);
@@ -115,7 +119,7 @@ export function loadLlama(options: LibraryOptions = {}): Llama {
     hasGpu,
     loadModel: (path, modelOptions = {}) =>
       loadModel(fns.model, fns.vocab, path, { nGpuLayers: modelOptions.nGpuLayers ?? (hasGpu ? -1 : 0), vocabOnly: modelOptions.vocabOnly }),
-    createContext: (model, contextOptions) => createContext(fns.context, fns.memory, model, contextOptions),
+    createContext: (model, contextOptions) => createContext(fns.context, fns.memory, fns.threadpool, model, contextOptions),
     createBatch: (capacity, nSeqMax) => new LlamaBatch(fns.batch, capacity, nSeqMax),
     sampler: fns.sampler,
     defaultParams: () => ({ model: fns.model.default_params(), context: fns.context.default_params() }),

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { synthModel } from '../gguf/synth.ts';
+import { loadLlama, type LlamaContext, type LlamaModel } from './index.ts';
+
+const threadCount = () => fs.readdirSync('/proc/self/task').length;
+
+describe('a context with its own ggml thread pool', () => {
+  const llama = loadLlama();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-threadpool-test-'));
+  let model: LlamaModel;
+
+  before(async () => {
+    model = await llama.loadModel(synthModel({ arch: 'llama', preset: 'tiny', out: path.join(dir, 'tiny.gguf') }).path, { nGpuLayers: 0 });
+  });
+
+  after(() => {
+    model.free();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The logits of a 3-sequence batch (a multi-token graph) and then of one token. */
+  function logits(ctx: LlamaContext): number[][] {
+    const batch = llama.createBatch(32, 3);
+    const prompt = model.vocab.tokenize('Once upon a time', true, false);
+    const out: number[][] = [];
+    batch.clear();
+    for (let seq = 0; seq < 3; seq++) prompt.forEach((token, pos) => batch.add(token, pos, seq, pos === prompt.length - 1));
+    assert.equal(ctx.decode(batch), 0);
+    out.push([...ctx.getLogitsIth(-1)]);
+    batch.clear();
+    batch.add(prompt[1], prompt.length, 0, true);
+    assert.equal(ctx.decode(batch), 0);
+    out.push([...ctx.getLogitsIth(-1)]);
+    batch.free();
+    return out;
+  }
+
+  it('keeps its worker threads for its whole life, frees them with the context, and computes the same logits', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, () => {
+    const options = { nCtx: 128, nBatch: 32, nSeqMax: 3, nThreads: 2, nThreadsBatch: 3, kvUnified: true, flashAttn: false };
+    const plain = llama.createContext(model, options);
+    const expected = logits(plain);
+    plain.free();
+
+    const before = threadCount();
+    const pooled = llama.createContext(model, { ...options, threadPoll: 0 });
+    // One pool for single tokens (1 worker beside the calling thread) and one for batches (2 workers).
+    assert.equal(threadCount() - before, 3);
+    assert.deepEqual(logits(pooled), expected);
+    assert.equal(threadCount() - before, 3, 'no threads come and go per decode');
+    pooled.free();
+    assert.equal(threadCount(), before);
+  });
+});
