@@ -35,6 +35,8 @@ export interface ModelSource {
   config: EngineConfig;
   /** Its name in the local library, which becomes its id. */
   name?: string;
+  /** Found in the library rather than named by the operator: a file that fails its check is skipped, not fatal. */
+  isOptional?: boolean;
 }
 
 export interface RegistryOptions {
@@ -134,18 +136,27 @@ export class ModelRegistry extends EventEmitter {
   readonly #entries: Entry[] = [];
   readonly #byName = new Map<string, Entry>();
   #isClosed = false;
+  /** Optional sources left out because their file failed its check, and why. */
+  readonly skipped: Array<{ name: string; reason: string }> = [];
 
   /** Checks every file (an invalid one throws EngineError) and reads what each needs; loads nothing. */
   constructor(sources: ModelSource[], options: RegistryOptions) {
     super();
     this.options = options;
-    for (const { config, name } of sources) {
+    for (const { config, name, isOptional } of sources) {
       const existing = this.#entries.find((e) => e.path === config.modelPath);
       if (existing) {
         if (name && !this.#byName.has(name)) this.#byName.set(name, existing);
         continue;
       }
-      const generalName = validateModelFile(config.modelPath).name;
+      let generalName: string;
+      try {
+        generalName = validateModelFile(config.modelPath).name;
+      } catch (error) {
+        if (!isOptional) throw error;
+        this.skipped.push({ name: name ?? config.modelPath, reason: (error as Error).message });
+        continue;
+      }
       const file = path.basename(config.modelPath);
       const id = [name, generalName, file.replace(/\.gguf$/i, ''), config.modelPath].find((n) => n !== undefined && !this.#byName.has(n) && !(n in ALIASES)) as string;
       const entry = new Entry(id, config, memoryOf(config));

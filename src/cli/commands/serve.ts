@@ -7,7 +7,6 @@ import path from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import { buildServer } from '../../api/server.ts';
 import { EngineError } from '../../engine/errors.ts';
-import { validateModelFile } from '../../engine/model-file.ts';
 import type { EngineConfig } from '../../engine/protocol.ts';
 import { ModelRegistry, type ModelSource } from '../../engine/registry.ts';
 import { listModels } from '../../models/library.ts';
@@ -52,15 +51,7 @@ function auditedConfiguration(values: Record<string, unknown>, modelPaths: strin
 
 /** Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped, not fatal. */
 function localSources(dataDir: string, configFor: (modelPath: string) => EngineConfig): ModelSource[] {
-  return listModels(dataDir).flatMap((model) => {
-    try {
-      validateModelFile(model.path);
-      return [{ config: configFor(model.path), name: model.name }];
-    } catch (error) {
-      console.error(`seekstack serve: skipping the local model ${model.name}: ${(error as Error).message}`);
-      return [];
-    }
-  });
+  return listModels(dataDir).map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
 }
 
 const NUMERIC = ['port', 'threads', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
@@ -135,6 +126,7 @@ export async function run(args: string[]): Promise<number> {
     await platform.close();
     return 1;
   }
+  for (const { name, reason } of models.skipped) console.error(`seekstack serve: skipping the local model ${name}: ${reason}`);
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
   const assistant = await openAssistant(values['data-dir'], platform);
