@@ -48,6 +48,7 @@ export interface ThreadpoolOptions {
 
 export interface Threadpool {
   readonly ptr: ThreadpoolPtr;
+  /** Once only: the context that owns the pool frees it with itself. */
   free(): void;
 }
 
@@ -59,7 +60,6 @@ export function bindThreadpool(libs: { ggmlBase: IKoffiLib; ggml: IKoffiLib; lla
     get_proc_address: ggmlBase.func('void *ggml_backend_reg_get_proc_address(ggml_backend_reg *reg, const char *name)'),
     params_init: ggmlBase.func('void ggml_threadpool_params_init(_Out_ ggml_threadpool_params *p, int n_threads)'),
     attach: llama.func('void llama_attach_threadpool(llama_context *ctx, ggml_threadpool *threadpool, ggml_threadpool *threadpool_batch)'),
-    detach: llama.func('void llama_detach_threadpool(llama_context *ctx)'),
   };
 
   /** The CPU backend's pool functions, or null when this build has no CPU device or does not export them. */
@@ -75,6 +75,8 @@ export function bindThreadpool(libs: { ggmlBase: IKoffiLib; ggml: IKoffiLib; lla
     const freeFn = koffi.decode(free, ThreadpoolFree) as (pool: ThreadpoolPtr) => void;
     return { create: createFn, free: freeFn };
   }
+  // Backends are registered before the bindings are made (loadLibraries), so one lookup serves every pool.
+  const cpuPool = cpuPoolFunctions();
 
   return {
     /**
@@ -82,33 +84,20 @@ export function bindThreadpool(libs: { ggmlBase: IKoffiLib; ggml: IKoffiLib; lla
      * (then ggml keeps its per-compute threads). Throws if the params do not read back as ggml.h lays them out.
      */
     create(options: ThreadpoolOptions): Threadpool | null {
-      const pool = cpuPoolFunctions();
-      if (!pool) return null;
+      if (!cpuPool) return null;
       const params = {} as ThreadpoolParamsValue;
       fn.params_init(params, options.nThreads);
       if (params.n_threads !== options.nThreads || params.poll !== GGML_DEFAULT_POLL || params.paused) {
         throw new Error(`ggml_threadpool_params read back as n_threads ${params.n_threads}, poll ${params.poll}: not the layout this build was written for`);
       }
       params.poll = options.poll;
-      const ptr = pool.create(params);
+      const ptr = cpuPool.create(params);
       if (!ptr) throw new Error(`ggml_threadpool_new(${options.nThreads} threads) failed`);
-      let isFreed = false;
-      return {
-        ptr,
-        free: () => {
-          if (isFreed) return;
-          isFreed = true;
-          pool.free(ptr);
-        },
-      };
+      return { ptr, free: () => cpuPool.free(ptr) };
     },
     /** llama_attach_threadpool: `single` computes one-token batches, `batch` every other. */
     attach(ctx: ContextPtr, single: Threadpool, batch: Threadpool): void {
       fn.attach(ctx, single.ptr, batch.ptr);
-    },
-    /** llama_detach_threadpool */
-    detach(ctx: ContextPtr): void {
-      fn.detach(ctx);
     },
   };
 }
