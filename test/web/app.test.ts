@@ -51,19 +51,20 @@ describe('assistant app in a browser', { skip: noChromium }, () => {
     await page.getByLabel('Message').press('Enter');
   };
 
-  /** A seed for which the model both reasons and answers this prompt, found through the API with the page's own session. */
-  async function seedThatAnswers(content: string): Promise<Record<string, unknown>> {
+  /**
+   * A seed for which the model reasons for at least `reasoningTokens` tokens and then answers this prompt,
+   * found through the API with the page's own session.
+   */
+  async function seedThatAnswers(content: string, reasoningTokens: number): Promise<Record<string, unknown>> {
     const client = new AppClient(suite().origin);
     client.cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     client.csrfToken = csrfToken;
     for (let seed = 1; seed <= 60; seed++) {
-      const steer = { seed, max_tokens: 40, logit_bias: { [END_OF_THINKING]: 4 } };
+      const steer = { seed, max_tokens: reasoningTokens + 24, logit_bias: { [END_OF_THINKING]: 2 } };
       const reply = await client.chat({ model: 'deepseek-chat', messages: [{ role: 'user', content }], thinking: { type: 'enabled' }, ...steer });
-      const message = reply.choices[0].message;
-      // Enough reasoning that the page sees it arrive in several steps even on a fast machine.
-      if ((message.reasoning_content ?? '').trim().length > 30 && message.content.trim().length > 8) return steer;
+      if (reply.usage.completion_tokens_details.reasoning_tokens >= reasoningTokens && reply.choices[0].message.content.trim().length > 8) return steer;
     }
-    throw new Error('no seed in 1..60 both reasons at length and answers');
+    throw new Error(`no seed in 1..60 reasons for ${reasoningTokens} tokens and then answers`);
   }
 
   before(async () => {
@@ -101,14 +102,22 @@ describe('assistant app in a browser', { skip: noChromium }, () => {
   });
 
   it('streams the reasoning into an open block, then folds it to "Thought for N seconds" when the answer starts', async () => {
-    steering = await seedThatAnswers(FIRST_MESSAGE);
+    steering = await seedThatAnswers(FIRST_MESSAGE, 30);
     await page.getByLabel('Message').fill('Line one');
     await page.getByLabel('Message').press('Shift+Enter');
     await page.getByLabel('Message').pressSequentially('line two ultramarine');
     assert.equal(await page.getByLabel('Message').inputValue(), FIRST_MESSAGE, 'Shift+Enter is a new line');
     await page.evaluate('window.seen.length = 0');
+    // The tiny model writes its whole reasoning in a few milliseconds, which a busy browser may read and
+    // render in one go (CI saw no "Thinking…" state at all). Chromium's throttling hands the body over in
+    // ~1.5 KB packets, here 0.18 s apart; 30 reasoning chunks of ~250 bytes span about five of them.
+    const devtools = await context.newCDPSession(page);
+    await devtools.send('Network.enable');
+    await devtools.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 8192, uploadThroughput: -1 });
     await page.getByLabel('Message').press('Enter');
     await streamEnds();
+    await devtools.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await devtools.detach();
     assert.equal(await page.getByTestId('user-message').first().locator('.bubble').textContent(), FIRST_MESSAGE);
     const seen = (await page.evaluate('window.seen')) as Seen[];
     const thinking = seen.filter((s) => s.label === 'Thinking…');

@@ -42,6 +42,9 @@ export class AppClient {
 
   /** A non-streamed chat completion through the public API, authenticated by the session. */
   chat(body: Record<string, unknown>) {
-    return this.json<{ choices: Array<{ message: { content: string; reasoning_content?: string } }> }>('POST', '/v1/chat/completions', body);
+    return this.json<{
+      choices: Array<{ message: { content: string; reasoning_content?: string } }>;
+      usage: { completion_tokens_details: { reasoning_tokens: number } };
+    }>('POST', '/v1/chat/completions', body);
   }
 }
