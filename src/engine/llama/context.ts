@@ -266,11 +266,16 @@ export function createContext(fns: ContextFns, memoryFns: MemoryFns, threadpools
   const ptr = fns.init_from_model(model.ptr, params) as ContextPtr | null;
   if (!ptr) throw new Error(`llama_init_from_model failed: ${takeLastError() || 'no reason logged'}`);
   const pools: Threadpool[] = [];
+  // Each pool is owned as soon as it exists, so a failure creating the second still frees the first.
+  const ownedPool = (nThreads: number, poll: number) => {
+    const pool = threadpools.create({ nThreads, poll });
+    if (pool) pools.push(pool);
+    return pool;
+  };
   try {
     if (options.threadPoll !== undefined) {
-      const single = threadpools.create({ nThreads: params.n_threads, poll: options.threadPoll });
-      const batch = params.n_threads_batch === params.n_threads ? single : threadpools.create({ nThreads: params.n_threads_batch, poll: options.threadPoll });
-      for (const pool of new Set([single, batch])) if (pool) pools.push(pool);
+      const single = ownedPool(params.n_threads, options.threadPoll);
+      const batch = params.n_threads_batch === params.n_threads ? single : ownedPool(params.n_threads_batch, options.threadPoll);
       if (single && batch) threadpools.attach(ptr, single, batch);
     }
   } catch (err) {
