@@ -5,7 +5,6 @@ import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
 import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 
-
 describe('prefix cache isolation between tenants', () => {
   const server = serverForSuite(async () => [await tinyModel('qwen2')]);
 

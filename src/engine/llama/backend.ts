@@ -3,7 +3,7 @@
  * ggml's backend registry and devices, and llama.cpp's process-wide queries: what the doctor prints and
  * what decides the default number of GPU layers.
  */
-import type { IKoffiLib } from 'koffi';
+import type { LlamaLibs } from './library.ts';
 import type { DevicePtr, RegistryPtr } from './types.ts';
 import { toNumber } from './types.ts';
 
@@ -30,7 +30,7 @@ export interface BackendInfo {
   maxDevices: number;
 }
 
-export function bindBackend(libs: { ggmlBase: IKoffiLib; ggml: IKoffiLib; llama: IKoffiLib }) {
+export function bindBackend(libs: LlamaLibs) {
   const { ggmlBase, ggml, llama } = libs;
   const fn = {
     dev_count: ggml.func('size_t ggml_backend_dev_count(void)'),

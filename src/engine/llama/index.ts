@@ -4,11 +4,10 @@
  * and loads the libraries once per process and returns the areas of llama.h behind it. Names follow the
  * C functions (llama_model_n_embd → model.nEmbd()); nothing here schedules or chooses samplers.
  */
-import type { IKoffiLib } from 'koffi';
 import { bindBackend, hasGpuDevice, type BackendApi, type DeviceInfo } from './backend.ts';
 import { bindBatch, LlamaBatch, type BatchFns } from './batch.ts';
 import { bindContext, createContext, type ContextFns, type ContextOptions, type ContextParamsValue, type LlamaContext } from './context.ts';
-import { EXPECTED_RELEASE, loadLibraries, LlamaLibraryError, type LibraryOptions } from './library.ts';
+import { EXPECTED_RELEASE, loadLibraries, LlamaLibraryError, type LibraryOptions, type LlamaLibs } from './library.ts';
 import { bindMemory, type MemoryFns } from './memory.ts';
 import { bindModel, loadModel, type LlamaModel, type ModelFns, type ModelOptions, type ModelParamsValue } from './model.ts';
 import { bindSampler, type SamplerApi } from './sampler.ts';
@@ -66,7 +65,7 @@ interface Fns {
   threadpool: ThreadpoolApi;
 }
 
-function bindAll(libs: { ggmlBase: IKoffiLib; ggml: IKoffiLib; llama: IKoffiLib }, dir: string): Fns {
+function bindAll(libs: LlamaLibs, dir: string): Fns {
   try {
     return {
       backend: bindBackend(libs),

@@ -57,6 +57,9 @@ export interface LlamaLibraries {
   llama: IKoffiLib;
 }
 
+/** The three loaded libraries, which is all a binding needs. */
+export type LlamaLibs = Pick<LlamaLibraries, 'ggmlBase' | 'ggml' | 'llama'>;
+
 interface Location {
   dir: string;
   packageName: string | null;

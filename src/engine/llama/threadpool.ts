@@ -8,7 +8,7 @@
  * from the CPU backend through its registry, since that backend is a library loaded at run time.
  */
 import koffi from 'koffi';
-import type { IKoffiLib } from 'koffi';
+import type { LlamaLibs } from './library.ts';
 import type { ContextPtr, DevicePtr, RegistryPtr } from './types.ts';
 
 /** GGML_MAX_N_THREADS in ggml.h: the size of the params' cpumask. */
@@ -52,7 +52,7 @@ export interface Threadpool {
   free(): void;
 }
 
-export function bindThreadpool(libs: { ggmlBase: IKoffiLib; ggml: IKoffiLib; llama: IKoffiLib }) {
+export function bindThreadpool(libs: LlamaLibs) {
   const { ggmlBase, ggml, llama } = libs;
   const fn = {
     dev_by_type: ggml.func('ggml_backend_device *ggml_backend_dev_by_type(int type)'),
