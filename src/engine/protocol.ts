@@ -124,6 +124,8 @@ export const StatsSchema = Type.Object({
   numRunning: Int,
   numCachedTokens: Int,
   numFreeCells: Int,
+  numPreemptions: Int,
+  numEvictedTokens: Int,
   numSteps: Int,
 });
 export type EngineStats = Static<typeof StatsSchema>;

@@ -28,10 +28,6 @@ export interface MatchResult {
   node: PrefixNode;
 }
 
-function nodeEnd(node: PrefixNode): number {
-  return node.start + node.tokens.length;
-}
-
 function commonLength(a: readonly Token[], b: readonly Token[], bOffset: number): number {
   const n = Math.min(a.length, b.length - bOffset);
   let i = 0;
@@ -50,6 +46,7 @@ export class PrefixTree {
   /** How many nodes name each holder: a holder is released when the last one goes. */
   readonly #holderRefs = new Map<SeqId, number>();
   #numTokens = 0;
+  #numEvictedTokens = 0;
   #clock = 0;
 
   constructor(kv: KvMemory, holders: readonly SeqId[]) {
@@ -60,6 +57,11 @@ export class PrefixTree {
   /** Cells held by the tree (each cached token once, however many holders share it). */
   size(): number {
     return this.#numTokens;
+  }
+
+  /** Cached tokens evicted since the tree was made (for /metrics). */
+  numEvictedTokens(): number {
+    return this.#numEvictedTokens;
   }
 
   evictableSize(): number {
@@ -74,6 +76,11 @@ export class PrefixTree {
 
   // ---------------------------------------------------------------- public API
 
+  /**
+   * The longest cached prefix of `tokens`. A match that ends inside a node splits it there, as SGLang's
+   * does, so the returned node ends exactly at the match: locking it pins only the cells the caller
+   * shares, never the rest of a longer cached sequence.
+   */
   match(key: CacheKey, tokens: readonly Token[]): MatchResult {
     const now = ++this.#clock;
     let node = this.#root(key);
@@ -84,7 +91,7 @@ export class PrefixTree {
       if (!child) break;
       const n = commonLength(child.tokens, tokens, matched);
       child.lastAccess = now;
-      node = child;
+      node = n < child.tokens.length ? this.#split(child, n) : child;
       matched += n;
       if (n < child.tokens.length) break;
     }
@@ -111,9 +118,8 @@ export class PrefixTree {
    * Returns the matched length unchanged when no holder sequence can be found even after eviction.
    */
   insert(key: CacheKey, tokens: readonly Token[], src: SeqId): number {
-    const { numCachedTokens: matched, node } = this.match(key, tokens);
+    const { numCachedTokens: matched, node: parent } = this.match(key, tokens);
     if (matched === tokens.length) return matched;
-    const parent = matched < nodeEnd(node) ? this.#split(node, matched - node.start) : node;
     const extendsLeaf = parent.holder !== null && parent.children.size === 0;
     let holder: SeqId;
     if (extendsLeaf) {
@@ -218,6 +224,7 @@ export class PrefixTree {
     const parent = leaf.parent as PrefixNode;
     parent.children.delete(leaf.tokens[0]);
     this.#numTokens -= leaf.tokens.length;
+    this.#numEvictedTokens += leaf.tokens.length;
     return leaf.tokens.length;
   }
 

@@ -193,4 +193,67 @@ describe('Scheduler', () => {
     assert.equal(events.map((e) => e.text).join(''), full.slice(0, full.indexOf(stop)));
     assert.equal(finalOf(events).finishReason, 'stop');
   });
+
+  it('serves a request that shares only a few tokens with a long cached answer (one slot, small context)', () => {
+    const { scheduler, runAll } = setup({ numSlots: 1, totalCells: 64, maxSeqLen: 64 });
+    scheduler.add(request('long', [2, 3, 4], { maxTokens: 50, stopOnEog: false }));
+    runAll();
+    scheduler.add(request('next', [2, 5, 6, 7], { maxTokens: 20, stopOnEog: false }));
+    const next = runAll().get('next');
+    assert.equal(finalOf(next).finishReason, 'length');
+    assert.deepEqual(outputOf(next), soloOutput([2, 5, 6, 7], 20));
+  });
+
+  it('finishes every request of a randomized soak at 5x the cache, preempted outputs unchanged', () => {
+    const config = { numSlots: 4, totalCells: 128, maxSeqLen: 96, maxPrefillTokensPerStep: 16, maxQueueLength: 1000 };
+    const { scheduler, step, plans } = setup(config);
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const bases = [prompt(40, 1), prompt(24, 2), prompt(60, 3)];
+    const specs = Array.from({ length: 80 }, (_, i) => {
+      const base = bases[rand(bases.length)].slice(0, rand(50));
+      const tokens = [...base, ...prompt(1 + rand(30), 10 + i)].slice(0, config.maxSeqLen - 1);
+      // n > 1: a few requests are exact copies of the previous one, as the choices of one API request are.
+      return { id: `r${i}`, tokens, maxTokens: 1 + rand(60), cacheKey: rand(4) === 0 ? 'b' : 'a', isCopy: i > 0 && rand(5) === 0 };
+    });
+    for (let i = 1; i < specs.length; i++) {
+      if (specs[i].isCopy) Object.assign(specs[i], { tokens: specs[i - 1].tokens, maxTokens: specs[i - 1].maxTokens, cacheKey: specs[i - 1].cacheKey });
+    }
+    const demand = specs.reduce((n, s) => n + s.tokens.length + s.maxTokens, 0);
+    assert.ok(demand >= 5 * config.totalCells, `demand ${demand} is at least 5x the cache`);
+    const events = new Map<string, StepEvent[]>();
+    const cancelled = new Set<string>();
+    let next = 0;
+    for (let i = 0; next < specs.length || scheduler.hasWork(); i++) {
+      assert.ok(i < 20_000, 'the scheduler makes progress');
+      for (let k = rand(3); k > 0 && next < specs.length; k--) {
+        const spec = specs[next++];
+        scheduler.add(request(spec.id, spec.tokens, { maxTokens: spec.maxTokens, stopOnEog: false, cacheKey: spec.cacheKey as CacheKey }));
+      }
+      if (rand(15) === 0 && next > 0) {
+        const id = specs[rand(next)].id;
+        if (scheduler.cancel(id as RequestId)) cancelled.add(id);
+      }
+      for (const e of step()) events.set(e.id, [...(events.get(e.id) ?? []), e]);
+    }
+    assert.ok(plans.some((p) => p.preempted.length > 0), 'requests were preempted');
+    assert.ok(scheduler.stats().numEvictedTokens > 0, 'cached prefixes were evicted');
+    assert.equal(scheduler.stats().numPreemptions, plans.reduce((n, p) => n + p.preempted.length, 0));
+    for (const spec of specs) {
+      const got = events.get(spec.id) ?? [];
+      assert.equal(got.filter((e) => e.finishReason).length, 1, `${spec.id} finished exactly once`);
+      const output = outputOf(got);
+      const solo = soloOutput(spec.tokens, Math.min(spec.maxTokens, config.maxSeqLen - spec.tokens.length));
+      if (finalOf(got).finishReason === 'cancelled') {
+        assert.ok(cancelled.has(spec.id));
+        assert.deepEqual(output, solo.slice(0, output.length), `${spec.id}: a cancelled request streamed a prefix of its output`);
+      } else {
+        assert.equal(finalOf(got).finishReason, 'length');
+        assert.deepEqual(output, solo, `${spec.id}: same output as alone`);
+      }
+    }
+  });
 });

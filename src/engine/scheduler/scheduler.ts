@@ -63,6 +63,10 @@ export interface SchedulerStats {
   numRunning: number;
   numCachedTokens: number;
   numFreeCells: number;
+  /** Running requests sent back to the queue to free cells, since the scheduler was made. */
+  numPreemptions: number;
+  /** Cached prefix tokens evicted to free cells, since the scheduler was made. */
+  numEvictedTokens: number;
 }
 
 export class Scheduler {
@@ -77,6 +81,7 @@ export class Scheduler {
   readonly #freeSlots: SeqId[];
   #outbox: StepEvent[] = [];
   #step = 0;
+  #numPreemptions = 0;
 
   constructor(config: SchedulerConfig, deps: { kv: KvMemory; tree: PrefixTree; text: TokenText }) {
     if (config.maxSeqLen > config.totalCells) throw new Error('maxSeqLen cannot exceed totalCells');
@@ -130,6 +135,8 @@ export class Scheduler {
       numRunning: this.#running.length,
       numCachedTokens: this.#tree.size(),
       numFreeCells: this.#numFreeCells(),
+      numPreemptions: this.#numPreemptions,
+      numEvictedTokens: this.#tree.numEvictedTokens(),
     };
   }
 
@@ -139,11 +146,7 @@ export class Scheduler {
     this.#admit(plan);
     this.#planDecodes(plan);
     this.#planPrefills(plan);
-    if (plan.chunks.length === 0 && this.#running.length > 1) {
-      // Every running request is mid-prefill and no cell is free: make room by preempting the newest.
-      this.#preempt(this.#running[this.#running.length - 1], plan);
-      this.#planPrefills(plan);
-    }
+    this.#ensureProgress(plan);
     plan.numTokens = this.#numPlannedCells(plan);
     return plan;
   }
@@ -172,14 +175,26 @@ export class Scheduler {
 
   // ---------------------------------------------------------------- planning helpers
 
+  /**
+   * Admit waiting requests into free slots, in queue order, while the head's uncached tokens fit beside
+   * what the running requests still need (their pending prefill and one decode token each), counting
+   * evictable cache as free. A request admitted on these terms can finish its prefill without preempting
+   * anyone, so a long prompt never thrashes with the streams already running; alone, any request fits.
+   */
   #admit(plan: StepPlan): void {
     while (this.#freeSlots.length > 0 && this.#waiting.size > 0) {
-      const seq = this.#waiting.shift() as Sequence;
-      const seqId = this.#freeSlots.pop() as SeqId;
-      const match = this.#tree.match(seq.request.cacheKey, seq.tokens);
-      // Keep at least one token to compute so the step yields logits for it.
-      const numShared = Math.min(match.numCachedTokens, seq.tokens.length - 1);
+      const seq = this.#waiting.peek() as Sequence;
+      // Leave at least one token to compute so the step yields logits for it.
+      const match = this.#tree.match(seq.request.cacheKey, seq.tokens.slice(0, -1));
+      const numShared = match.numCachedTokens;
       this.#tree.lock(match.node);
+      const numNeeded = seq.tokens.length - numShared + this.#running.reduce((n, s) => n + s.numPendingTokens, 0);
+      if (this.#running.length > 0 && this.#numFreeCells() + this.#tree.evictableSize() < numNeeded) {
+        this.#tree.unlock(match.node);
+        break;
+      }
+      this.#waiting.shift();
+      const seqId = this.#freeSlots.pop() as SeqId;
       this.#tree.copyPrefix(match.node, numShared, seqId);
       seq.cacheMatch = match;
       seq.seqId = seqId;
@@ -220,6 +235,25 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Every step with running requests computes something. Planning above leaves a step empty only when
+   * requests mid-prefill hold every cell between them: preempt the newest until one can go on. A request
+   * that cannot go on even alone has filled the context, so it ends with length (admission and the
+   * maxSeqLen bound make that unreachable; the guarantee does not rest on them).
+   */
+  #ensureProgress(plan: StepPlan): void {
+    while (plan.chunks.length === 0 && this.#running.length > 0) {
+      const newest = this.#running[this.#running.length - 1];
+      if (this.#running.length === 1) {
+        this.#finish(newest, 'finished_length');
+        return;
+      }
+      this.#preempt(newest, plan);
+      this.#planDecodes(plan);
+      this.#planPrefills(plan);
+    }
+  }
+
   #chunk(seq: Sequence, numTokens: number): ScheduledChunk {
     const startPos = seq.numComputedTokens;
     return {
@@ -248,8 +282,14 @@ export class Scheduler {
     return this.#numFreeCells() >= numCells;
   }
 
+  /**
+   * Send a running request back to the head of the queue. Its computed tokens go into the prefix cache,
+   * where eviction reclaims them as needed: if the pressure passes first, it resumes from a cache hit
+   * instead of recomputing. Its sampler keeps its state, so its output is the same as if uninterrupted.
+   */
   #preempt(seq: Sequence, plan: StepPlan): void {
-    this.#releaseSlot(seq, false);
+    this.#numPreemptions++;
+    this.#releaseSlot(seq, true);
     seq.numComputedTokens = 0;
     seq.numSharedTokens = 0;
     plan.chunks = plan.chunks.filter((c) => c.id !== seq.request.id);
