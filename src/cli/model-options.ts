@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { usableCores } from '../engine/threads/cpu-cores.ts';
 import { ModelError } from '../models/errors.ts';
 
 export const DATA_DIR_OPTION = {
@@ -31,4 +32,14 @@ export async function reportingModelErrors(command: string, body: () => Promise<
     console.error(`seekstack ${command}: ${error.message}`);
     return 1;
   }
+}
+
+/**
+ * `--threads auto|N`: auto adapts each step's thread count to the cores really free, up to all usable
+ * ones; N runs every step on N threads. Null when the value is neither.
+ */
+export function parseThreads(value: string): { threads: number; isAdaptive: boolean } | null {
+  if (value === 'auto') return { threads: usableCores(), isAdaptive: true };
+  const threads = Number(value);
+  return Number.isInteger(threads) && threads > 0 ? { threads, isAdaptive: false } : null;
 }

@@ -4,7 +4,6 @@
  * starting this process): the llama.cpp model and unified-KV context, the batch, the prefix tree, the
  * scheduler and the runner, plus the conversion of a submit message into a GenerationRequest.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from './errors.ts';
 import { GGML_DEFAULT_POLL, loadLlama } from './llama/index.ts';
@@ -14,6 +13,10 @@ import type { EngineConfig, ModelInfo, SubmitMessage } from './protocol.ts';
 import { Runner } from './runner.ts';
 import { buildSampler } from './sampling/chain.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
+import { usableCores } from './threads/cpu-cores.ts';
+import { AdaptiveThreads } from './threads/adaptive-threads.ts';
+import { CpuLoad } from './threads/cpu-load.ts';
+import { ThreadTuner } from './threads/thread-tuner.ts';
 import type { CacheKey, GenerationRequest, RequestId, SeqId } from './types.ts';
 
 /** llama.cpp's limit on distinct sequence ids in one context. */
@@ -34,10 +37,13 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   if (nSeqMax > LLAMA_MAX_SEQ) {
     throw new EngineError('invalid_request', `slots + cache holders = ${nSeqMax}, llama.cpp allows ${LLAMA_MAX_SEQ}`);
   }
+  // Started before the model loads, so the first steps already know how busy the other cores are.
+  const cpuLoad = new CpuLoad();
   const gpuLayers = config.gpuLayers >= 0 ? config.gpuLayers : llama.hasGpu ? -1 : 0;
   const model = await llama.loadModel(config.modelPath, { nGpuLayers: gpuLayers });
   // Never more threads than usable cores: ggml's spinning pool collapses when oversubscribed.
-  const threads = Math.min(config.threads, os.availableParallelism());
+  const threads = Math.min(config.threads, usableCores());
+  const threadCounts = config.adaptiveThreads === false ? [threads] : ThreadTuner.candidatesUpTo(threads);
   const nBatch = config.numSlots + config.maxPrefillTokensPerStep;
   const ctx = llama.createContext(model, {
     nCtx: config.totalCells,
@@ -51,10 +57,11 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
     // 1.8x decode at 8 streams, 1.3x prefill), but it accumulates in F16, so results depend on where a
     // sequence's cells sit. Turning it off gives bit-exact output whatever the batch or cache hit.
     flashAttn: config.flashAttention ?? true,
-    // A persistent pool at ggml's default polling level, as llama.cpp's CLI attaches: measured on this
+    // Persistent pools at ggml's default polling level, as llama.cpp's CLI attaches: measured on this
     // 2-core machine at 8 streams, HTTP+SSE throughput rose from 197 to 256 tok/s (engine alone 251 to
-    // 281) against ggml's default of starting threads on every compute.
-    threadPoll: GGML_DEFAULT_POLL,
+    // 281) against ggml's default of starting threads on every compute. One per thread count the
+    // tuner may pick, so switching count never starts or stops a thread.
+    threadPools: { poll: GGML_DEFAULT_POLL, sizes: threadCounts },
   });
   const totalCells = ctx.nCtx();
   const trainContext = model.nCtxTrain();
@@ -70,7 +77,8 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
     { kv, tree: new PrefixTree(kv, holders), text: { pieceBytes: (t) => vocab.tokenToPiece(t, true), isEog: (t) => vocab.isEog(t) } },
   );
   const batch = llama.createBatch(nBatch, 1);
-  const runner = new Runner(ctx, batch, (request) => buildSampler(llama.sampler, vocab, request.sampling));
+  const adaptive = threadCounts.length > 1 ? new AdaptiveThreads(threads, cpuLoad) : null;
+  const runner = new Runner(ctx, batch, (request) => buildSampler(llama.sampler, vocab, request.sampling), adaptive);
 
   const fim = [vocab.fimPre(), vocab.fimSuf(), vocab.fimMid()];
   const special = (token: number) => (token >= 0 ? new TextDecoder().decode(vocab.tokenToPiece(token, true)) : null);

@@ -15,7 +15,13 @@ export const EngineConfigSchema = Type.Object({
   libDir: Type.Optional(Type.String()),
   /** Layers offloaded to a GPU; -1 means all when a GPU backend is present. */
   gpuLayers: Int,
+  /** Most threads a decode uses; the usable cores (affinity, cgroup quota) cap it. */
   threads: Type.Integer({ minimum: 1 }),
+  /**
+   * Pick each step's thread count (up to `threads`) from measured step times, so the engine keeps its
+   * speed when other processes use the cores. Default on; off runs every step on `threads`.
+   */
+  adaptiveThreads: Type.Optional(Type.Boolean()),
   numSlots: Type.Integer({ minimum: 1, maximum: 128 }),
   /** Sequence ids kept for the prefix cache, beyond the slots (llama.cpp allows 256 in all). */
   numCacheHolders: Type.Integer({ minimum: 0, maximum: 127 }),

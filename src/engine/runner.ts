@@ -9,6 +9,7 @@ import type { LlamaVocab } from './llama/vocab.ts';
 import { logSumExp, topLogprobs } from './sampling/logprobs.ts';
 import type { RequestSampler } from './sampling/chain.ts';
 import type { StepPlan } from './scheduler/scheduler.ts';
+import type { AdaptiveThreads } from './threads/adaptive-threads.ts';
 import type { GenerationRequest, RequestId, SampledToken, TokenLogprob } from './types.ts';
 
 /** A step that produced nothing usable: every request in it fails, the engine goes on. */
@@ -25,12 +26,14 @@ export class Runner {
   readonly #vocab: LlamaVocab;
   readonly #newSampler: (request: GenerationRequest) => RequestSampler;
   readonly #active = new Map<RequestId, Active>();
+  readonly #threads: AdaptiveThreads | null;
 
-  constructor(ctx: LlamaContext, batch: LlamaBatch, newSampler: (request: GenerationRequest) => RequestSampler) {
+  constructor(ctx: LlamaContext, batch: LlamaBatch, newSampler: (request: GenerationRequest) => RequestSampler, threads: AdaptiveThreads | null = null) {
     this.#ctx = ctx;
     this.#batch = batch;
     this.#vocab = ctx.model.vocab;
     this.#newSampler = newSampler;
+    this.#threads = threads;
   }
 
   /** Build a submitted request's sampler. Throws on a bad grammar; the caller rejects that request. */
@@ -54,7 +57,10 @@ export class Runner {
         if (chunk.needsLogits && i === last) outputs.push({ id: chunk.id, index });
       });
     }
+    if (this.#threads) this.#ctx.useThreads(this.#threads.choose(batch.nTokens));
+    const startedAt = performance.now();
     const status = await this.#ctx.decodeAsync(batch);
+    this.#threads?.record(batch.nTokens, this.#ctx.nThreads, performance.now() - startedAt);
     if (status !== 0) throw new DecodeError(`llama_decode failed with status ${status}`);
     const sampled = new Map<RequestId, SampledToken>();
     for (const { id, index } of outputs) {

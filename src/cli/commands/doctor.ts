@@ -2,7 +2,7 @@
  * `seekstack doctor`: which llama.cpp libraries the engine would load and what they can use (release,
  * CPU features, backends, devices, GPU offload), and the thread count it would run with.
  */
-import os from 'node:os';
+import { usableCores } from '../../engine/threads/cpu-cores.ts';
 import { LIB_DIR_ENV, LlamaLibraryError, loadLlama, type DeviceInfo, type LlamaInfo } from '../../engine/llama/index.ts';
 import { parseCommandArgs } from '../args.ts';
 
@@ -38,8 +38,8 @@ export async function run(args: string[]): Promise<number> {
     'llama-lib-dir': { type: 'string' },
   });
   if (!options) return 2;
-  const usableCores = os.availableParallelism();
-  const threads = options.threads === undefined ? usableCores : Number(options.threads);
+  const usable = usableCores();
+  const threads = options.threads === undefined ? usable : Number(options.threads);
   if (!Number.isInteger(threads) || threads < 1) {
     console.error(`seekstack doctor: --threads must be a positive integer, got ${options.threads}`);
     return 2;
@@ -52,10 +52,10 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack doctor: ${error.message}`);
     return 1;
   }
-  const source = options.threads === undefined ? 'os.availableParallelism()' : '--threads';
+  const source = options.threads === undefined ? 'usable cores (affinity and cgroup CPU quota); serve adapts each step down from it' : '--threads';
   console.log(report(info, threads, source));
-  if (threads > usableCores) {
-    console.log(`warning: ${threads} threads on ${usableCores} usable cores; ggml's spinning thread pool slows down badly when oversubscribed`);
+  if (threads > usable) {
+    console.log(`warning: ${threads} threads on ${usable} usable cores; ggml's spinning thread pool slows down badly when oversubscribed`);
   }
   return 0;
 }

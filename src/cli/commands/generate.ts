@@ -2,11 +2,11 @@
  * `seekstack generate`: one prompt through the engine process, streamed to stdout, with timings.
  * The quickest end-to-end check of a model and a llama.cpp build (CPU or GPU).
  */
-import os from 'node:os';
 import { parseCommandArgs } from '../args.ts';
 import { EngineClient } from '../../engine/client.ts';
 import { EngineError } from '../../engine/errors.ts';
 import { DEFAULT_MODEL } from '../../models/bundled.ts';
+import { parseThreads } from '../model-options.ts';
 
 export async function run(args: string[]): Promise<number> {
   const options = parseCommandArgs('generate', args, {
@@ -15,15 +15,20 @@ export async function run(args: string[]): Promise<number> {
     'max-tokens': { type: 'string', default: '128' },
     temperature: { type: 'string', default: '0.8' },
     seed: { type: 'string', default: String(Math.floor(Math.random() * 2 ** 31)) },
-    threads: { type: 'string', default: String(os.availableParallelism()) },
+    threads: { type: 'string', default: 'auto' },
     'gpu-layers': { type: 'string', default: '-1' },
     'llama-lib-dir': { type: 'string', default: process.env.SEEKSTACK_LLAMA_LIB_DIR },
   });
   if (!options) return 2;
   const number = (name: keyof typeof options) => Number(options[name]);
-  const invalid = (['max-tokens', 'temperature', 'seed', 'threads', 'gpu-layers'] as const).find((n) => !Number.isFinite(number(n)));
+  const invalid = (['max-tokens', 'temperature', 'seed', 'gpu-layers'] as const).find((n) => !Number.isFinite(number(n)));
   if (invalid) {
     console.error(`seekstack generate: --${invalid} must be a number, got ${String(options[invalid])}`);
+    return 2;
+  }
+  const threads = parseThreads(options.threads as string);
+  if (!threads) {
+    console.error(`seekstack generate: --threads must be 'auto' or a positive integer, got ${String(options.threads)}`);
     return 2;
   }
   let engine: EngineClient;
@@ -32,7 +37,8 @@ export async function run(args: string[]): Promise<number> {
       modelPath: options.model as string,
       libDir: options['llama-lib-dir'],
       gpuLayers: number('gpu-layers'),
-      threads: number('threads'),
+      threads: threads.threads,
+      adaptiveThreads: threads.isAdaptive,
       numSlots: 1,
       numCacheHolders: 0,
       totalCells: 4096,

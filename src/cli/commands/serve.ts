@@ -14,7 +14,8 @@ import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import { openAssistant } from '../../platform/assistant.ts';
 import { openPlatform, type Platform } from '../../platform/platform.ts';
 import { DEFAULT_MODEL } from '../../models/bundled.ts';
-import { positiveInteger } from '../model-options.ts';
+import { parseThreads, positiveInteger } from '../model-options.ts';
+import { usableCores } from '../../engine/threads/cpu-cores.ts';
 
 const env = (name: string) => process.env[`SEEKSTACK_${name}`];
 
@@ -23,7 +24,7 @@ const OPTIONS = {
   host: { type: 'string', default: env('HOST') ?? '127.0.0.1' },
   port: { type: 'string', default: env('PORT') ?? '8080' },
   'data-dir': { type: 'string', default: env('DATA_DIR') ?? path.join(os.homedir(), '.seekstack') },
-  threads: { type: 'string', default: env('THREADS') ?? String(os.availableParallelism()) },
+  threads: { type: 'string', default: env('THREADS') ?? 'auto' },
   slots: { type: 'string', default: env('SLOTS') ?? '8' },
   'ctx-size': { type: 'string', default: env('CTX_SIZE') ?? '8192' },
   'gpu-layers': { type: 'string', default: env('GPU_LAYERS') ?? '-1' },
@@ -54,7 +55,7 @@ function localSources(dataDir: string, configFor: (modelPath: string) => EngineC
   return listModels(dataDir).map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
 }
 
-const NUMERIC = ['port', 'threads', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
+const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
 
 export async function run(args: string[]): Promise<number> {
   const values = parseCommandArgs('serve', args, OPTIONS);
@@ -63,6 +64,11 @@ export async function run(args: string[]): Promise<number> {
   const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
   if (bad) {
     console.error(`seekstack serve: --${bad} must be an integer, got '${String(values[bad])}'`);
+    return 2;
+  }
+  const threadsOption = parseThreads(values.threads);
+  if (threadsOption === null) {
+    console.error(`seekstack serve: --threads must be 'auto' (adapt to the cores free, up to all usable ones) or a positive integer, got '${values.threads}'`);
     return 2;
   }
   if (values.auth !== 'auto' && values.auth !== 'required') {
@@ -103,12 +109,13 @@ export async function run(args: string[]): Promise<number> {
   await platform.store.releaseAllReservations();
   await platform.admin.recordConfiguration(auditedConfiguration(values, modelPaths), 'server');
   // Loaded engines decode at the same time, so they split the cores: oversubscribing ggml's pool collapses it.
-  const threads = Math.max(1, Math.floor(Math.min(numbers.threads, os.availableParallelism()) / maxLoaded));
+  const threads = Math.max(1, Math.floor(Math.min(threadsOption.threads, usableCores()) / maxLoaded));
   const configFor = (modelPath: string): EngineConfig => ({
     modelPath: path.resolve(modelPath),
     libDir: values['llama-lib-dir'],
     gpuLayers: numbers['gpu-layers'],
     threads,
+    adaptiveThreads: threadsOption.isAdaptive,
     numSlots: numbers.slots,
     numCacheHolders: 32,
     totalCells: numbers['ctx-size'],

@@ -116,10 +116,11 @@ export interface ContextOptions {
   /** Have llama.cpp measure perfContext() timings. */
   perf?: boolean;
   /**
-   * ggml's polling level for a persistent CPU thread pool owned by the context (0 sleeps between
-   * graphs, 100 spins longest); unset: no pool, ggml starts threads on every compute.
+   * Persistent CPU thread pools owned by the context, one per size, at ggml's polling level `poll`
+   * (0 sleeps between graphs, 100 spins longest); `useThreads` switches between them. Unset: no pool,
+   * ggml starts threads on every compute. The context starts on the largest (nThreads must be it).
    */
-  threadPoll?: number;
+  threadPools?: { poll: number; sizes: readonly number[] };
 }
 
 export function bindContext(llama: IKoffiLib) {
@@ -167,16 +168,26 @@ export class LlamaContext {
   readonly model: LlamaModel;
   readonly memory: LlamaMemory;
   readonly #nVocab: number;
-  readonly #pools: Threadpool[];
+  readonly #pools: Map<number, Threadpool>;
+  readonly #attach: (ctx: ContextPtr, pool: Threadpool) => void;
+  #nThreads: number;
 
-  constructor(fns: ContextFns, memoryFns: MemoryFns, model: LlamaModel, ptr: ContextPtr, isKvUnified: boolean, pools: Threadpool[]) {
+  constructor(
+    fns: ContextFns,
+    memoryFns: MemoryFns,
+    model: LlamaModel,
+    ptr: ContextPtr,
+    shape: { isKvUnified: boolean; nThreads: number; pools: Map<number, Threadpool>; attach: (ctx: ContextPtr, pool: Threadpool) => void },
+  ) {
     this.#fns = fns;
     this.#ptr = ptr;
-    this.#pools = pools;
+    this.#pools = shape.pools;
+    this.#attach = shape.attach;
+    this.#nThreads = shape.nThreads;
     this.model = model;
     const nSeqMax = fns.n_seq_max(ptr);
-    const shape = { nSeqMax, isSingleStream: isKvUnified || nSeqMax === 1 };
-    this.memory = new LlamaMemory(memoryFns, fns.get_memory(ptr) as MemoryPtr, shape, () => this.ptr);
+    const memoryShape = { nSeqMax, isSingleStream: shape.isKvUnified || nSeqMax === 1 };
+    this.memory = new LlamaMemory(memoryFns, fns.get_memory(ptr) as MemoryPtr, memoryShape, () => this.ptr);
     this.#nVocab = model.vocab.nTokens();
   }
 
@@ -209,6 +220,26 @@ export class LlamaContext {
   /** llama_set_n_threads */
   setNThreads(nThreads: number, nThreadsBatch: number): void {
     this.#fns.set_n_threads(this.ptr, nThreads, nThreadsBatch);
+  }
+
+  /** Threads of the next decodes (single tokens and batches alike). */
+  get nThreads(): number {
+    return this.#nThreads;
+  }
+
+  /**
+   * Run the next decodes on `n` threads: on the context's pool of that size when it has pools (only
+   * those sizes are allowed), else on ggml's per-compute threads. Call between decodes only.
+   */
+  useThreads(n: number): void {
+    if (n === this.#nThreads) return;
+    if (this.#pools.size > 0) {
+      const pool = this.#pools.get(n);
+      if (!pool) throw new RangeError(`this context has no thread pool of ${n} threads (it has ${[...this.#pools.keys()].join(', ')})`);
+      this.#attach(this.ptr, pool);
+    }
+    this.setNThreads(n, n);
+    this.#nThreads = n;
   }
 
   /**
@@ -255,7 +286,7 @@ export class LlamaContext {
     if (!this.#ptr) return;
     this.#fns.free(this.#ptr);
     this.#ptr = null;
-    for (const pool of this.#pools) pool.free();
+    for (const pool of this.#pools.values()) pool.free();
   }
 }
 
@@ -265,23 +296,27 @@ export function createContext(fns: ContextFns, memoryFns: MemoryFns, threadpools
   takeLastError();
   const ptr = fns.init_from_model(model.ptr, params) as ContextPtr | null;
   if (!ptr) throw new Error(`llama_init_from_model failed: ${takeLastError() || 'no reason logged'}`);
-  const pools: Threadpool[] = [];
-  // Each pool is owned as soon as it exists, so a failure creating the second still frees the first.
-  const ownedPool = (nThreads: number, poll: number) => {
-    const pool = threadpools.create({ nThreads, poll });
-    if (pool) pools.push(pool);
-    return pool;
-  };
+  // Each pool is owned as soon as it exists, so a failure creating a later one still frees the earlier.
+  const pools = new Map<number, Threadpool>();
   try {
-    if (options.threadPoll !== undefined) {
-      const single = ownedPool(params.n_threads, options.threadPoll);
-      const batch = params.n_threads_batch === params.n_threads ? single : ownedPool(params.n_threads_batch, options.threadPoll);
-      if (single && batch) threadpools.attach(ptr, single, batch);
+    const wanted = options.threadPools;
+    if (wanted) {
+      if (Math.max(...wanted.sizes) !== params.n_threads || params.n_threads_batch !== params.n_threads) {
+        throw new RangeError(`thread pools ${wanted.sizes.join(', ')} must top out at nThreads (${params.n_threads}), with nThreadsBatch equal to it`);
+      }
+      for (const size of wanted.sizes) {
+        const pool = threadpools.create({ nThreads: size, poll: wanted.poll });
+        if (!pool) break;
+        pools.set(size, pool);
+      }
+      const largest = pools.get(params.n_threads);
+      if (largest) threadpools.attach(ptr, largest, largest);
     }
   } catch (err) {
     fns.free(ptr);
-    for (const pool of pools) pool.free();
+    for (const pool of pools.values()) pool.free();
     throw err;
   }
-  return new LlamaContext(fns, memoryFns, model, ptr, params.kv_unified, pools);
+  const attach = (ctx: ContextPtr, pool: Threadpool) => threadpools.attach(ctx, pool, pool);
+  return new LlamaContext(fns, memoryFns, model, ptr, { isKvUnified: params.kv_unified, nThreads: params.n_threads, pools, attach });
 }

@@ -40,17 +40,22 @@ describe('a context with its own ggml thread pool', () => {
   }
 
   it('keeps its worker threads for its whole life, frees them with the context, and computes the same logits', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, () => {
-    const options = { nCtx: 128, nBatch: 32, nSeqMax: 3, nThreads: 2, nThreadsBatch: 3, kvUnified: true, flashAttn: false };
+    const options = { nCtx: 128, nBatch: 32, nSeqMax: 3, nThreads: 2, kvUnified: true, flashAttn: false };
     const plain = llama.createContext(model, options);
     const expected = logits(plain);
     plain.free();
 
     const before = threadCount();
-    const pooled = llama.createContext(model, { ...options, threadPoll: 0 });
-    // One pool for single tokens (1 worker beside the calling thread) and one for batches (2 workers).
-    assert.equal(threadCount() - before, 3);
+    const pooled = llama.createContext(model, { ...options, threadPools: { poll: 0, sizes: [1, 2] } });
+    // A pool of one thread is the calling thread alone; the pool of two has one worker beside it.
+    assert.equal(threadCount() - before, 1);
     assert.deepEqual(logits(pooled), expected);
-    assert.equal(threadCount() - before, 3, 'no threads come and go per decode');
+    assert.equal(threadCount() - before, 1, 'no threads come and go per decode');
+    pooled.useThreads(1);
+    pooled.memory.clear(true);
+    assert.equal(pooled.nThreads, 1);
+    assert.deepEqual(logits(pooled), expected, 'one thread computes the same logits as two');
+    assert.throws(() => pooled.useThreads(3), /no thread pool of 3 threads/);
     pooled.free();
     assert.equal(threadCount(), before);
   });
