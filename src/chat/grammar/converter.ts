@@ -10,7 +10,7 @@ import { buildArrayRule } from './array-rule.ts';
 import { constantValues } from './constants.ts';
 import { childPointer, UnsupportedSchemaError } from './errors.ts';
 import { checkKeywords, isAnnotation, isSchemaObject, typesOf, type SchemaObject } from './keywords.ts';
-import { jsonLiteral } from './literal.ts';
+import { literalChoice } from './literal.ts';
 import { buildObjectRule } from './object-rule.ts';
 import { addPrimitive, isReservedName } from './primitives.ts';
 import { resolveRef } from './refs.ts';
@@ -53,7 +53,7 @@ export class SchemaConverter implements Visitor {
     }
     if ('anyOf' in schema || 'oneOf' in schema) return this.#union(schema, name, rule, pointer);
     if ('const' in schema || 'enum' in schema) {
-      return this.rules.add(rule, `(${constantValues(schema, pointer).map(jsonLiteral).join(' | ')})`);
+      return this.rules.add(rule, literalChoice(constantValues(schema, pointer).map((value) => JSON.stringify(value))));
     }
     const types = typesOf(schema, pointer);
     if (types.length > 1) {

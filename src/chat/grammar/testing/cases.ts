@@ -109,21 +109,28 @@ export const GRAMMAR_CASES: readonly GrammarCase[] = [
   {
     name: 'enum of any JSON values',
     schema: { enum: ['a', 1, 2.5, true, null, { x: [1] }, [1, 'b']] },
-    rules: { root: '("\\"a\\"" | "1" | "2.5" | "true" | "null" | "{\\"x\\":[1]}" | "[1,\\"b\\"]")' },
+    rules: { root: '("\\"a\\"" | "1" | "2.5" | "[1,\\"b\\"]" | "null" | "true" | "{\\"x\\":[1]}")' },
     accepts: ['"a"', '1', '2.5', 'true', 'null', '{"x":[1]}', '[1,"b"]'],
     rejects: ['"b"', 'false', '2'],
   },
   {
     name: 'const',
     schema: { const: 'fixed', description: 'annotations are ignored' },
-    rules: { root: '("\\"fixed\\"")' },
+    rules: { root: '"\\"fixed\\""' },
     accepts: ['"fixed"'],
     rejects: ['"fixe"'],
   },
   {
     name: 'enum filtered by the keywords beside it',
     schema: { type: 'string', enum: ['a', 1, 'bb'], maxLength: 1 },
-    rules: { root: '("\\"a\\"")' },
+    rules: { root: '"\\"a\\""' },
+  },
+  {
+    name: 'enum values sharing prefixes, written once (a trie)',
+    schema: { enum: ['cat', 'car', 'dog', 1, 12, 123, '😀a', '😁b', '😀'] },
+    rules: { root: '("\\"" ("ca" ("r\\"" | "t\\"") | "dog\\"" | "😀" ("\\"" | "a\\"") | "😁b\\"") | "1" ("2" ("3")?)?)' },
+    accepts: ['"cat"', '"car"', '"dog"', '1', '12', '123', '"😀a"', '"😁b"', '"😀"'],
+    rejects: ['"ca"', '"cats"', '2', '1234', '"do"', '"😀b"'],
   },
   {
     name: 'object: required first, optional in order, closed by default',
