@@ -3,8 +3,9 @@
  * thinking mode (request field, else the DeepSeek alias, else on where the template can think) and the grammar
  * that structured output needs. A constrained answer cannot think first, so a grammar turns thinking off.
  */
-import { ChatTemplate, ChatTemplateError, renderChat, templateCapabilities, toolCallSyntax, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
-import { jsonGrammar, schemaToGrammar, toolCallGrammar, UnsupportedSchemaError } from '../chat/grammar/index.ts';
+import { ChatTemplate, ChatTemplateError, renderChat, templateCapabilities, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
+import { jsonGrammar, UnsupportedSchemaError } from '../chat/grammar/index.ts';
+import { GrammarCompiler, type GrammarJob } from '../chat/grammar/compiler.ts';
 import type { ResolvedModel } from '../engine/registry.ts';
 import { ApiError } from './errors.ts';
 import type { ChatRequest } from './schemas/chat.ts';
@@ -31,12 +32,12 @@ export interface ChatPrompt {
   toolFormat: ToolCallFormat | null;
 }
 
-export function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest): ChatPrompt {
+export async function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest): Promise<ChatPrompt> {
   const { info } = resolved.model;
   const { template, capabilities } = templateFor(info.chatTemplate ?? CHATML);
   const toolsOn = body.tools !== undefined && body.tools.length > 0 && body.tool_choice !== 'none';
   const toolFormat = toolsOn && capabilities.toolCallFormat !== 'none' ? capabilities.toolCallFormat : null;
-  const grammar = toolsOn ? forcedToolGrammar(body, toolFormat, resolved.model.id) : responseGrammar(body);
+  const grammar = toolsOn ? await forcedToolGrammar(body, toolFormat, resolved.model.id) : await responseGrammar(body);
   // A model named by itself thinks when its template can, as llama-server's default enable_thinking does:
   // llama.cpp's copy of the R1 template would otherwise close <think> before the model could open it.
   const thinking = grammar ? false : body.thinking ? body.thinking.type === 'enabled' : (resolved.thinking ?? (capabilities.thinkingToggle || undefined));
@@ -59,9 +60,12 @@ export function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest): Cha
 
 type Grammar = { text: string; root: string };
 
-function withSchemaErrors(param: string, build: () => string): Grammar {
+/** One for the server: schemas compile on its worker thread, never on the event loop. */
+const compiler = new GrammarCompiler();
+
+async function compiled(param: string, job: GrammarJob): Promise<Grammar> {
   try {
-    return { text: build(), root: 'root' };
+    return { text: await compiler.compile(job), root: 'root' };
   } catch (error) {
     if (error instanceof UnsupportedSchemaError) throw new ApiError('invalid_parameter', error.message, param);
     throw error;
@@ -69,23 +73,23 @@ function withSchemaErrors(param: string, build: () => string): Grammar {
 }
 
 /** `tool_choice: required` or a named function: the model must answer with that call, in its own syntax. */
-function forcedToolGrammar(body: ChatRequest, format: ToolCallFormat | null, modelId: string): Grammar | undefined {
+async function forcedToolGrammar(body: ChatRequest, format: ToolCallFormat | null, modelId: string): Promise<Grammar | undefined> {
   const choice = body.tool_choice;
   if (choice === undefined || choice === 'auto' || choice === 'none') return undefined;
   if (!format) throw new ApiError('invalid_request', `the model '${modelId}' has no tool-call format in its chat template, so it cannot be made to call a tool`, 'tool_choice');
   const tools = (body.tools ?? []).filter((t) => choice === 'required' || t.function.name === choice.function.name);
   if (tools.length === 0) throw new ApiError('invalid_parameter', `tool_choice names a function that is not in tools`, 'tool_choice');
   const strict = tools.every((t) => t.function.strict === true);
-  return withSchemaErrors('tools', () => toolCallGrammar(toolCallSyntax(format), tools.map((t) => ({ name: t.function.name, parameters: t.function.parameters })), strict));
+  return compiled('tools', { kind: 'tool-call', format, tools: tools.map((t) => ({ name: t.function.name, parameters: t.function.parameters })), strict });
 }
 
-function responseGrammar(body: ChatRequest): Grammar | undefined {
+async function responseGrammar(body: ChatRequest): Promise<Grammar | undefined> {
   const format = body.response_format;
   if (!format || format.type === 'text') return undefined;
   if (format.type === 'json_object') return { text: jsonGrammar(), root: 'root' };
   const schema = format.json_schema?.schema;
   if (!schema) throw new ApiError('invalid_parameter', "response_format.json_schema.schema is required for type 'json_schema'", 'response_format.json_schema.schema');
-  return withSchemaErrors('response_format.json_schema.schema', () => schemaToGrammar(schema, { strict: format.json_schema?.strict ?? false }));
+  return compiled('response_format.json_schema.schema', { kind: 'schema', schema, strict: format.json_schema?.strict ?? false });
 }
 
 /** Wire messages → chat messages; checks what one schema for every role cannot. */

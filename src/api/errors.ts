@@ -25,10 +25,11 @@ const CATALOG = {
   conflict: { status: 409, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
   internal: { status: 500, type: 'server_error' },
-  overloaded: { status: 503, type: 'server_overloaded' },
-  engine_unavailable: { status: 503, type: 'server_overloaded' },
-  model_capacity: { status: 503, type: 'server_overloaded' },
-} as const satisfies Record<string, { status: number; type: string; wireCode?: string }>;
+  // Every 503 says when to come back: SDKs (openai's included) wait that long before their retry.
+  overloaded: { status: 503, type: 'server_overloaded', retryAfterSeconds: 2 },
+  engine_unavailable: { status: 503, type: 'server_overloaded', retryAfterSeconds: 2 },
+  model_capacity: { status: 503, type: 'server_overloaded', retryAfterSeconds: 5 },
+} as const satisfies Record<string, { status: number; type: string; wireCode?: string; retryAfterSeconds?: number }>;
 
 export type ApiErrorCode = keyof typeof CATALOG;
 
@@ -46,12 +47,12 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
     this.code = code;
-    const entry: { status: number; type: string; wireCode?: string } = CATALOG[code];
+    const entry: { status: number; type: string; wireCode?: string; retryAfterSeconds?: number } = CATALOG[code];
     this.wireCode = entry.wireCode ?? code;
-    this.status = CATALOG[code].status;
-    this.type = CATALOG[code].type;
+    this.status = entry.status;
+    this.type = entry.type;
     this.param = param;
-    this.headers = headers;
+    this.headers = entry.retryAfterSeconds === undefined ? headers : { 'retry-after': String(entry.retryAfterSeconds), ...headers };
   }
 
   toBody() {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EngineClient, GenerateInput } from '../engine/client.ts';
+import type { EngineClient, GenerateInput, Generation } from '../engine/client.ts';
 import { EngineError } from '../engine/errors.ts';
 import type { ModelLease, ServedModel } from '../engine/registry.ts';
 import type { SamplingParams, StepEvent, Usage } from '../engine/types.ts';
@@ -132,21 +132,42 @@ export interface RunOptions {
 const CLIENT_CLOSED = 499;
 
 /**
- * Run one engine request per choice and yield their events in arrival order. Engine errors become
- * ApiErrors; `signal` cancels every choice. However the run ends, the admission is settled (ledger row,
- * budget) before this returns, so a client that saw the end of its response finds it in the ledger.
+ * Submit one engine request per choice and wait until the engine has accepted all of them, so that a
+ * refusal (prompt too long, queue full, a logit_bias id outside the vocabulary) is thrown here, before
+ * the caller sends a status line; then the returned generator yields their events in arrival order.
+ * Engine errors become ApiErrors; `signal` cancels every choice. However the run ends, the admission is
+ * settled (ledger row, budget) before the generator finishes, so a client that saw the end of its
+ * response finds it in the ledger.
  */
-export async function* runChoices(client: EngineClient, inputs: GenerateInput[], signal: AbortSignal, options: RunOptions): AsyncGenerator<ChoiceEvent> {
+export async function runChoices(client: EngineClient, inputs: GenerateInput[], signal: AbortSignal, options: RunOptions): Promise<AsyncGenerator<ChoiceEvent>> {
   const start = performance.now();
-  const iterators = inputs.map((input) => client.generate(input, signal)[Symbol.asyncIterator]());
-  const lastTokenAt = inputs.map(() => 0);
+  const refused = new AbortController();
+  const generations = inputs.map((input) => client.generate(input, AbortSignal.any([signal, refused.signal])));
+  try {
+    await Promise.all(generations.map((g) => g.accepted));
+  } catch (error) {
+    refused.abort();
+    const apiError = toApiError(error);
+    await options.admission.settle({ promptTokens: 0, cacheHitTokens: 0, completionTokens: 0, reasoningTokens: 0, status: apiError instanceof ApiError ? apiError.status : 500, finishReason: null });
+    throw apiError;
+  }
+  return choiceEvents(generations, start, options);
+}
+
+function toApiError(error: unknown): unknown {
+  return error instanceof EngineError ? fromEngineError(error.code, error.message) : error;
+}
+
+async function* choiceEvents(generations: Generation[], start: number, options: RunOptions): AsyncGenerator<ChoiceEvent> {
+  const iterators = generations.map((g) => g[Symbol.asyncIterator]());
+  const lastTokenAt = generations.map(() => 0);
   const usages: Usage[] = [];
   const finishes: string[] = [];
   let generatedTokens = 0;
   let status = 200;
   const pending = new Map<number, Promise<{ index: number; result: IteratorResult<StepEvent> }>>();
   const next = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
-  inputs.forEach((_, i) => next(i));
+  generations.forEach((_, i) => next(i));
   try {
     while (pending.size > 0) {
       const { index, result } = await Promise.race(pending.values());
@@ -172,12 +193,12 @@ export async function* runChoices(client: EngineClient, inputs: GenerateInput[],
     }
     if (finishes.length > 0 && finishes.every((reason) => reason === 'cancelled')) status = CLIENT_CLOSED;
   } catch (error) {
-    const apiError = error instanceof EngineError ? fromEngineError(error.code, error.message) : error;
+    const apiError = toApiError(error);
     status = apiError instanceof ApiError ? apiError.status : 500;
     throw apiError;
   } finally {
     // A choice that never finished (engine crash) reports no usage: count what it streamed.
-    const usage = usages.length === inputs.length ? sumUsage(usages) : { ...sumUsage(usages), completionTokens: generatedTokens };
+    const usage = usages.length === generations.length ? sumUsage(usages) : { ...sumUsage(usages), completionTokens: generatedTokens };
     await options.admission.settle({
       promptTokens: usage.promptTokens,
       cacheHitTokens: usage.promptCacheHitTokens,

@@ -1,14 +1,17 @@
 /**
  * @module api/metrics
  * Prometheus metrics, one registry per server: requests by route and status, token counters, time to
- * first token and inter-token latency, which models are loaded, and engine gauges read from each loaded
- * engine at scrape time.
+ * first token and inter-token latency, which models are loaded, and engine gauges from each loaded
+ * engine's last heartbeat.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EngineHealth } from '../engine/client.ts';
+import type { EngineStats } from '../engine/protocol.ts';
 import type { ModelRegistry, ModelState } from '../engine/registry.ts';
 import type { Usage } from '../engine/types.ts';
 
 const LOADED: Record<ModelState, number> = { unloaded: 0, loading: 0.5, loaded: 1 };
+const STALLED: Record<EngineHealth['status'], number> = { ok: 0, restarting: 0.5, stalled: 1 };
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class Metrics {
@@ -21,21 +24,33 @@ export class Metrics {
   readonly interTokenLatency = new Histogram({ name: 'seekstack_inter_token_latency_seconds', help: 'Time between generated tokens of one stream', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
 
   constructor(models: ModelRegistry) {
-    const perModel = async (gauge: Gauge, read: (stats: { numWaiting: number; numRunning: number }) => number) => {
-      gauge.reset();
-      for (const model of models.list()) {
-        // An unloaded model has no engine to ask, and a model unloading under the scrape has none to answer.
-        const stats = await model.client?.stats().catch(() => null);
-        if (stats) gauge.set({ model: model.id }, read(stats));
-      }
-    };
+    // Read from each engine's last heartbeat, never asked at scrape time: a scrape must answer even
+    // when an engine is stuck, and that is when its figures matter most.
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: (stats: EngineStats) => number) =>
+      new Gauge({ name, help, labelNames: ['model'], registers, collect() {
+        this.reset();
+        for (const [model, stats] of heartbeats(models)) this.set({ model }, read(stats));
+      } });
+    const counter = (name: string, help: string, read: (stats: EngineStats) => number) =>
+      new Counter({ name, help, labelNames: ['model'], registers, collect() {
+        this.reset();
+        for (const [model, stats] of heartbeats(models)) this.inc({ model }, read(stats));
+      } });
+    gauge('seekstack_queue_depth', 'Requests waiting for a slot', (s) => s.numWaiting);
+    gauge('seekstack_running_sequences', 'Requests being decoded', (s) => s.numRunning);
+    gauge('seekstack_preparing_requests', 'Requests being tokenized or having their grammar compiled', (s) => s.numPreparing);
+    gauge('seekstack_cached_tokens', 'Prompt tokens held in the prefix cache', (s) => s.numCachedTokens);
+    gauge('seekstack_free_kv_cells', 'KV cells neither cached nor used by a running request', (s) => s.numFreeCells);
+    gauge('seekstack_engine_threads', 'Threads the last decode step ran on', (s) => s.numThreads);
+    counter('seekstack_preemptions_total', 'Running requests sent back to the queue to free KV cells (since the engine started)', (s) => s.numPreemptions);
+    counter('seekstack_evicted_tokens_total', 'Cached prefix tokens evicted to free KV cells (since the engine started)', (s) => s.numEvictedTokens);
     new Gauge({
-      name: 'seekstack_queue_depth', help: 'Requests waiting for a slot', labelNames: ['model'], registers: [this.registry],
-      async collect() { await perModel(this, (s) => s.numWaiting); },
-    });
-    new Gauge({
-      name: 'seekstack_running_sequences', help: 'Requests being decoded', labelNames: ['model'], registers: [this.registry],
-      async collect() { await perModel(this, (s) => s.numRunning); },
+      name: 'seekstack_engine_stalled', help: 'Whether the engine has not stepped for too long with work pending (1) or is restarting (0.5)', labelNames: ['model'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const model of models.list()) if (model.client) this.set({ model: model.id }, STALLED[model.client.health().status]);
+      },
     });
     new Gauge({
       name: 'seekstack_engine_restarts', help: 'Engine process restarts since the server started', labelNames: ['model'], registers: [this.registry],
@@ -56,5 +71,13 @@ export class Metrics {
     this.promptTokens.inc({ model }, usage.promptTokens);
     this.cacheHitTokens.inc({ model }, usage.promptCacheHitTokens);
     this.completionTokens.inc({ model }, usage.completionTokens);
+  }
+}
+
+/** Each loaded engine's figures from its last heartbeat. */
+function* heartbeats(models: ModelRegistry): Generator<[string, EngineStats]> {
+  for (const model of models.list()) {
+    const stats = model.client?.lastStats;
+    if (stats) yield [model.id, stats];
   }
 }

@@ -101,10 +101,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     void reply.code(error.status).send(error.toBody());
   });
 
-  app.get('/health', async () => ({
-    status: 'ok',
-    models: context.models.list().map((m) => ({ id: m.id, state: m.state, restarts: m.client?.restarts ?? 0 })),
-  }));
+  // Degraded (503) while a loaded engine is restarting or has stopped stepping with work pending, so a
+  // load balancer stops sending it requests that would wait.
+  app.get('/health', async (_request, reply) => {
+    const models = context.models.list().map((m) => ({ id: m.id, state: m.state, engine: m.client?.health().status ?? null, restarts: m.client?.restarts ?? 0 }));
+    const isDegraded = models.some((m) => m.engine !== null && m.engine !== 'ok');
+    void reply.code(isDegraded ? 503 : 200);
+    return { status: isDegraded ? 'degraded' : 'ok', models };
+  });
   app.get('/metrics', async (_request, reply) => {
     void reply.type(context.metrics.registry.contentType);
     return context.metrics.registry.metrics();

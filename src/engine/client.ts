@@ -12,14 +12,16 @@ import { validateModelFile } from './model-file.ts';
 import {
   compileParser,
   FromEngineSchema,
+  HEARTBEAT_INTERVAL_MS,
   type EngineConfig,
   type EngineStats,
   type FromEngine,
+  type Heartbeat,
   type ModelInfo,
   type SubmitMessage,
   type ToEngine,
 } from './protocol.ts';
-import type { StepEvent } from './types.ts';
+import type { RequestId, StepEvent } from './types.ts';
 
 const parseFromEngine = compileParser(FromEngineSchema, 'message from the engine');
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -27,20 +29,41 @@ const TSX = import.meta.resolve('tsx');
 
 export type GenerateInput = Omit<SubmitMessage, 'type' | 'id'>;
 
-/** Events of one request, in order; ends after the event that carries `finishReason`. */
-class Channel implements AsyncIterable<StepEvent> {
+/**
+ * One request's events, in order; ends after the event that carries `finishReason`. `accepted` settles
+ * once the engine has queued the request (or rejects with its refusal), before any event arrives.
+ */
+export class Generation implements AsyncIterable<StepEvent> {
+  readonly accepted: Promise<void>;
+  #accept!: () => void;
+  #refuse!: (error: Error) => void;
   readonly #buffer: StepEvent[] = [];
   #error: Error | null = null;
   #isDone = false;
   #wake: (() => void) | null = null;
 
+  constructor() {
+    this.accepted = new Promise<void>((resolve, reject) => {
+      this.#accept = resolve;
+      this.#refuse = reject;
+    });
+    // Callers that only iterate see a refusal there; this keeps it from also going unhandled here.
+    this.accepted.catch(() => {});
+  }
+
+  accept(): void {
+    this.#accept();
+  }
+
   push(event: StepEvent): void {
+    this.#accept();
     this.#buffer.push(event);
     if (event.finishReason) this.#isDone = true;
     this.#notify();
   }
 
   fail(error: Error): void {
+    this.#refuse(error);
     this.#error = error;
     this.#isDone = true;
     this.#notify();
@@ -70,7 +93,18 @@ interface Pending {
 export interface EngineClientOptions {
   /** Delay before restarting a crashed engine; doubles on each failed start, up to 30 s. */
   restartDelayMs?: number;
+  /** How long a request arriving during a restart waits for the new engine before a 503. */
+  restartWaitMs?: number;
+  /** No step (with work pending) or no heartbeat for this long: the engine is reported stalled. */
+  stallTimeoutMs?: number;
+  /** Stalled for this long: the engine is killed and restarted, failing what it had in flight. */
+  stallRestartMs?: number;
 }
+
+export type EngineHealth = { status: 'ok' } | { status: 'restarting' } | { status: 'stalled'; stalledMs: number };
+
+/** A decode whose process used at least this share of a core between heartbeats is making progress. */
+const WORKING_CPU_SHARE = 0.2;
 
 /**
  * Emits `restart` (after a crash, with the new ModelInfo) and `crash` (with the exit description).
@@ -79,21 +113,34 @@ export class EngineClient extends EventEmitter {
   readonly config: EngineConfig;
   model: ModelInfo;
   restarts = 0;
+  /** The engine's counters as of its last heartbeat (null until the first one): reading them asks nothing. */
+  lastStats: EngineStats | null = null;
   #child: ChildProcess;
   #isReady = true;
   #isClosed = false;
-  readonly #channels = new Map<string, Channel>();
+  readonly #generations = new Map<string, Generation>();
   readonly #rpcs = new Map<number, Pending>();
+  /** Requests and RPCs that arrived during a restart, sent once the new engine is ready. */
+  #onReady: Array<() => void> = [];
   #nextId = 0;
-  readonly #restartDelayMs: number;
+  readonly #options: Required<EngineClientOptions>;
+  #lastProgressAt = performance.now();
+  #lastHeartbeat: Heartbeat | null = null;
+  readonly #supervisor: NodeJS.Timeout;
 
   private constructor(config: EngineConfig, child: ChildProcess, model: ModelInfo, options: EngineClientOptions) {
     super();
     this.config = config;
     this.#child = child;
     this.model = model;
-    this.#restartDelayMs = options.restartDelayMs ?? 200;
+    this.#options = {
+      restartDelayMs: options.restartDelayMs ?? 200,
+      restartWaitMs: options.restartWaitMs ?? 30_000,
+      stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+      stallRestartMs: options.stallRestartMs ?? 120_000,
+    };
     this.#attach(child);
+    this.#supervisor = setInterval(() => this.#supervise(), Math.min(1000, this.#options.stallTimeoutMs / 2)).unref();
   }
 
   /** Start the engine process and wait until the model is loaded. Throws EngineError on a bad model. */
@@ -107,26 +154,30 @@ export class EngineClient extends EventEmitter {
   }
 
   /**
-   * Submit a request and iterate its events. Aborting `signal` cancels it at the next decode step.
-   * Rejections (queue full, prompt too long) and crashes surface as EngineError from the iterator.
+   * Submit a request. Its `accepted` settles when the engine has queued or refused it; iterating it
+   * gives its events. Aborting `signal` cancels it at the next decode step. Refusals (queue full, prompt
+   * too long) and crashes surface as EngineError. During a restart it waits for the new engine.
    */
-  generate(input: GenerateInput, signal?: AbortSignal): AsyncIterable<StepEvent> {
+  generate(input: GenerateInput, signal?: AbortSignal): Generation {
     const id = `r${++this.#nextId}`;
-    const channel = new Channel();
-    if (!this.#isReady) {
-      channel.fail(new EngineError('engine_unavailable', 'the engine is restarting; retry shortly'));
-      return channel;
-    }
-    this.#channels.set(id, channel);
-    this.#send({ type: 'submit', id, ...input });
-    if (signal) {
-      const onAbort = () => {
-        if (this.#channels.has(id)) this.#send({ type: 'cancel', id });
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    }
-    return channel;
+    const generation = new Generation();
+    const submit = () => {
+      if (signal?.aborted) {
+        generation.push({ id: id as RequestId, step: 0, tokens: [], text: '', finishReason: 'cancelled', usage: { promptTokens: 0, promptCacheHitTokens: 0, completionTokens: 0 } });
+        return;
+      }
+      this.#generations.set(id, generation);
+      this.#send({ type: 'submit', id, ...input });
+    };
+    this.#whenReady(submit, (error) => generation.fail(error));
+    signal?.addEventListener(
+      'abort',
+      () => {
+        if (this.#generations.has(id)) this.#send({ type: 'cancel', id });
+      },
+      { once: true },
+    );
+    return generation;
   }
 
   tokenize(text: string, addSpecial: boolean): Promise<number[]> {
@@ -137,12 +188,24 @@ export class EngineClient extends EventEmitter {
     return this.#rpc({ type: 'detokenize', tokens }) as Promise<string>;
   }
 
+  /** The engine's counters now: asks the engine, so it waits on a busy or stopped one (see lastStats). */
   stats(): Promise<EngineStats> {
     return this.#rpc({ type: 'stats' }) as Promise<EngineStats>;
   }
 
+  /** Whether the engine is stepping as it should: `stalled` when it has not for stallTimeoutMs. */
+  health(): EngineHealth {
+    if (!this.#isReady) return { status: 'restarting' };
+    const stalledMs = performance.now() - this.#lastProgressAt;
+    return stalledMs > this.#options.stallTimeoutMs ? { status: 'stalled', stalledMs } : { status: 'ok' };
+  }
+
   async close(): Promise<void> {
     this.#isClosed = true;
+    clearInterval(this.#supervisor);
+    const waiting = this.#onReady;
+    this.#onReady = [];
+    for (const resume of waiting) resume();
     const child = this.#child;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -152,12 +215,35 @@ export class EngineClient extends EventEmitter {
 
   // ---------------------------------------------------------------- helpers
 
+  /** Run `send` now, or once a restart completes; `fail` if that takes longer than restartWaitMs. */
+  #whenReady(send: () => void, fail: (error: EngineError) => void): void {
+    if (this.#isClosed) {
+      fail(new EngineError('engine_unavailable', 'the engine is shut down'));
+      return;
+    }
+    if (this.#isReady) {
+      send();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#onReady = this.#onReady.filter((entry) => entry !== resume);
+      fail(new EngineError('engine_unavailable', `the engine is restarting and was not back within ${this.#options.restartWaitMs} ms; retry shortly`));
+    }, this.#options.restartWaitMs);
+    const resume = () => {
+      clearTimeout(timer);
+      if (this.#isClosed) fail(new EngineError('engine_unavailable', 'the engine is shut down'));
+      else send();
+    };
+    this.#onReady.push(resume);
+  }
+
   #rpc(message: Record<string, unknown>): Promise<unknown> {
-    if (!this.#isReady) return Promise.reject(new EngineError('engine_unavailable', 'the engine is restarting'));
-    const rpcId = ++this.#nextId;
     return new Promise((resolve, reject) => {
-      this.#rpcs.set(rpcId, { resolve, reject });
-      this.#send({ ...message, rpcId } as ToEngine);
+      this.#whenReady(() => {
+        const rpcId = ++this.#nextId;
+        this.#rpcs.set(rpcId, { resolve, reject });
+        this.#send({ ...message, rpcId } as ToEngine);
+      }, reject);
     });
   }
 
@@ -170,34 +256,63 @@ export class EngineClient extends EventEmitter {
     // A send racing the child's death reports here; the exit handler already fails what was in flight.
     child.on('error', () => {});
     child.once('exit', (code, signal) => this.#onExit(child, code, signal));
+    this.#lastProgressAt = performance.now();
+    this.#lastHeartbeat = null;
   }
 
   #onMessage(message: FromEngine): void {
     switch (message.type) {
       case 'step':
         for (const event of message.events) {
-          const channel = this.#channels.get(event.id);
-          if (!channel) continue;
-          if (event.finishReason) this.#channels.delete(event.id);
-          channel.push(event as StepEvent);
+          const generation = this.#generations.get(event.id);
+          if (!generation) continue;
+          if (event.finishReason) this.#generations.delete(event.id);
+          generation.push(event as StepEvent);
         }
         break;
+      case 'accepted':
+        this.#generations.get(message.id)?.accept();
+        break;
       case 'rejected': {
-        const channel = this.#channels.get(message.id);
-        this.#channels.delete(message.id);
-        channel?.fail(new EngineError(message.code, message.message));
+        const generation = this.#generations.get(message.id);
+        this.#generations.delete(message.id);
+        generation?.fail(new EngineError(message.code, message.message));
         break;
       }
       case 'rpc': {
         const pending = this.#rpcs.get(message.rpcId);
         this.#rpcs.delete(message.rpcId);
-        if (message.error !== undefined) pending?.reject(new EngineError('invalid_request', message.error));
+        if (message.error !== undefined) pending?.reject(new EngineError(message.error.code, message.error.message));
         else pending?.resolve(message.result);
         break;
       }
+      case 'heartbeat':
+        this.#onHeartbeat(message);
+        break;
       default:
         break;
     }
+  }
+
+  /** Progress: a step finished, or one in flight is burning CPU, or there is nothing to do. */
+  #onHeartbeat(beat: Heartbeat): void {
+    const last = this.#lastHeartbeat;
+    const { stats } = beat;
+    const isIdle = stats.numWaiting + stats.numRunning + stats.numPreparing === 0;
+    const hasStepped = last !== null && stats.numSteps !== last.stats.numSteps;
+    const isWorking = last !== null && beat.stepElapsedMs !== null && beat.cpuMs - last.cpuMs >= WORKING_CPU_SHARE * HEARTBEAT_INTERVAL_MS;
+    if (last === null || isIdle || hasStepped || isWorking) this.#lastProgressAt = performance.now();
+    this.#lastHeartbeat = beat;
+    this.lastStats = stats;
+  }
+
+  #supervise(): void {
+    const health = this.health();
+    if (health.status !== 'stalled' || health.stalledMs <= this.#options.stallRestartMs) return;
+    this.emit('stalled', health.stalledMs);
+    // SIGKILL reaches a stopped or hung process too; the exit handler fails its requests and restarts it.
+    this.#child.kill('SIGKILL');
+    this.#lastProgressAt = performance.now();
   }
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -205,13 +320,14 @@ export class EngineClient extends EventEmitter {
     this.#isReady = false;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     const error = new EngineError('engine_unavailable', `the engine process stopped (${how}); retry shortly`);
-    for (const channel of this.#channels.values()) channel.fail(error);
-    this.#channels.clear();
+    for (const generation of this.#generations.values()) generation.fail(error);
+    this.#generations.clear();
     for (const pending of this.#rpcs.values()) pending.reject(error);
     this.#rpcs.clear();
+    this.lastStats = null;
     if (this.#isClosed) return;
     this.emit('crash', how);
-    void this.#restart(this.#restartDelayMs);
+    void this.#restart(this.#options.restartDelayMs);
   }
 
   async #restart(delayMs: number): Promise<void> {
@@ -228,6 +344,9 @@ export class EngineClient extends EventEmitter {
       this.restarts++;
       this.#attach(child);
       this.#isReady = true;
+      const waiting = this.#onReady;
+      this.#onReady = [];
+      for (const resume of waiting) resume();
       this.emit('restart', model);
     } catch {
       void this.#restart(Math.min(delayMs * 2, 30_000));
@@ -240,6 +359,9 @@ async function spawnEngine(config: EngineConfig): Promise<{ child: ChildProcess;
   validateModelFile(config.modelPath);
   const child = fork(WORKER, [], {
     execArgv: ['--import', TSX],
+    // koffi's async calls (each decode, tokenizations, grammar compiles) run on libuv's pool: enough
+    // threads that the decode never queues behind the requests being prepared.
+    env: { UV_THREADPOOL_SIZE: '8', ...process.env },
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

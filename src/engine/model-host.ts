@@ -11,8 +11,8 @@ import type { LlamaModel } from './llama/model.ts';
 import { PrefixTree } from './prefix/tree.ts';
 import type { EngineConfig, ModelInfo, SubmitMessage } from './protocol.ts';
 import { Runner } from './runner.ts';
-import { buildSampler } from './sampling/chain.ts';
-import { Scheduler } from './scheduler/scheduler.ts';
+import { buildSampler, type RequestSampler } from './sampling/chain.ts';
+import { checkPromptFits, Scheduler } from './scheduler/scheduler.ts';
 import { usableCores } from './threads/cpu-cores.ts';
 import { AdaptiveThreads } from './threads/adaptive-threads.ts';
 import { CpuLoad } from './threads/cpu-load.ts';
@@ -22,12 +22,26 @@ import type { CacheKey, GenerationRequest, RequestId, SeqId } from './types.ts';
 /** llama.cpp's limit on distinct sequence ids in one context. */
 const LLAMA_MAX_SEQ = 256;
 
+/**
+ * A text this many bytes per token of the context longer than the context is checked on its head first:
+ * a prompt that cannot fit is refused without tokenizing all of it.
+ */
+const HEAD_BYTES_PER_TOKEN = 8;
+
+export interface PreparedRequest {
+  request: GenerationRequest;
+  sampler: RequestSampler;
+}
+
 export interface EngineModel {
   info: ModelInfo;
   model: LlamaModel;
   scheduler: Scheduler;
   runner: Runner;
-  toRequest(message: SubmitMessage): GenerationRequest;
+  /** Tokenizes and builds the sampler off the event loop. Throws EngineError on a request it refuses. */
+  prepare(message: SubmitMessage): Promise<PreparedRequest>;
+  /** A prompt text's tokens, off the event loop; context_length_exceeded when it cannot fit the context. */
+  tokenize(text: string, addSpecial: boolean): Promise<Int32Array>;
   detokenize(tokens: number[]): string;
 }
 
@@ -78,7 +92,7 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   );
   const batch = llama.createBatch(nBatch, 1);
   const adaptive = threadCounts.length > 1 ? new AdaptiveThreads(threads, cpuLoad) : null;
-  const runner = new Runner(ctx, batch, (request) => buildSampler(llama.sampler, vocab, request.sampling), adaptive);
+  const runner = new Runner(ctx, batch, adaptive);
 
   const fim = [vocab.fimPre(), vocab.fimSuf(), vocab.fimMid()];
   const special = (token: number) => (token >= 0 ? new TextDecoder().decode(vocab.tokenToPiece(token, true)) : null);
@@ -103,18 +117,35 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
     totalCells,
   };
 
+  const tokenize = async (text: string, addSpecial: boolean): Promise<Int32Array> => {
+    const headLength = maxSeqLen * HEAD_BYTES_PER_TOKEN;
+    if (text.length > headLength) {
+      const head = await vocab.tokenizeAsync(text.slice(0, headLength), addSpecial, true);
+      // One token of slack: the cut may split what the whole text tokenizes as one token.
+      if (head.length > maxSeqLen + 1) {
+        throw new EngineError(
+          'context_length_exceeded',
+          `the prompt has more than ${head.length - 1} tokens (${Buffer.byteLength(text)} bytes) but the context holds ${maxSeqLen} tokens (prompt + output)`,
+        );
+      }
+    }
+    return vocab.tokenizeAsync(text, addSpecial, true);
+  };
+
   return {
     info,
     model,
     scheduler,
     runner,
-    toRequest(message) {
-      const promptTokens =
-        'tokens' in message.prompt ? message.prompt.tokens : Array.from(vocab.tokenize(message.prompt.text, message.prompt.addSpecial, true));
+    tokenize,
+    async prepare(message) {
+      const promptTokens = 'tokens' in message.prompt ? message.prompt.tokens : Array.from(await tokenize(message.prompt.text, message.prompt.addSpecial));
       const invalid = promptTokens.find((t) => t >= info.vocabSize);
       if (invalid !== undefined) throw new EngineError('invalid_request', `prompt token ${invalid} is outside the vocabulary (0..${info.vocabSize - 1})`);
+      // Before the sampler: a grammar can take long to compile for a request refused anyway.
+      checkPromptFits(promptTokens.length, maxSeqLen);
       const { penaltyLastN } = message.sampling;
-      return {
+      const request: GenerationRequest = {
         id: message.id as RequestId,
         cacheKey: message.cacheKey as CacheKey,
         promptTokens,
@@ -124,6 +155,7 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
         topLogprobs: message.topLogprobs,
         stopOnEog: message.stopOnEog,
       };
+      return { request, sampler: await buildSampler(llama.sampler, vocab, request.sampling) };
     },
     detokenize: (tokens) => vocab.detokenize(tokens, false, true),
   };

@@ -7,6 +7,9 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ENGINE_ERROR_CODES, type EngineErrorCode } from './errors.ts';
 
+/** Most logit_bias entries one request may carry (the API documents it and refuses more with a 422). */
+export const MAX_LOGIT_BIAS_ENTRIES = 1024;
+
 const Int = Type.Integer();
 const Num = Type.Number();
 
@@ -49,7 +52,7 @@ const SamplingSchema = Type.Object({
   frequencyPenalty: Num,
   repetitionPenalty: Type.Number({ exclusiveMinimum: 0 }),
   penaltyLastN: Type.Integer({ minimum: -1 }),
-  logitBias: Type.Array(Type.Object({ token: Type.Integer({ minimum: 0 }), bias: Num })),
+  logitBias: Type.Array(Type.Object({ token: Type.Integer({ minimum: 0 }), bias: Num }), { maxItems: MAX_LOGIT_BIAS_ENTRIES }),
   grammar: Type.Optional(Type.Object({ text: Type.String(), root: Type.String() })),
 });
 
@@ -128,13 +131,31 @@ const StepEventSchema = Type.Object({
 export const StatsSchema = Type.Object({
   numWaiting: Int,
   numRunning: Int,
+  /** Submitted requests still being tokenized or having their grammar compiled. */
+  numPreparing: Int,
   numCachedTokens: Int,
   numFreeCells: Int,
   numPreemptions: Int,
   numEvictedTokens: Int,
+  /** Decode steps since the engine started. */
   numSteps: Int,
+  /** Threads the last decode ran on. */
+  numThreads: Int,
 });
 export type EngineStats = Static<typeof StatsSchema>;
+
+/** How often the engine reports its heartbeat. */
+export const HEARTBEAT_INTERVAL_MS = 500;
+
+const HeartbeatSchema = Type.Object({
+  type: Type.Literal('heartbeat'),
+  stats: StatsSchema,
+  /** A decode is in flight, started this long ago. */
+  stepElapsedMs: Type.Union([Num, Type.Null()]),
+  /** The engine process's CPU time so far: it grows during a long step that is working. */
+  cpuMs: Num,
+});
+export type Heartbeat = Static<typeof HeartbeatSchema>;
 
 const ErrorCodeSchema = Type.Unsafe<EngineErrorCode>(Type.Union(ENGINE_ERROR_CODES.map((c) => Type.Literal(c))));
 
@@ -142,13 +163,16 @@ export const FromEngineSchema = Type.Union([
   Type.Object({ type: Type.Literal('ready'), model: ModelInfoSchema }),
   Type.Object({ type: Type.Literal('fatal'), code: ErrorCodeSchema, message: Type.String() }),
   Type.Object({ type: Type.Literal('step'), events: Type.Array(StepEventSchema) }),
+  /** The request passed every check and is queued: its refusals are over, its events follow. */
+  Type.Object({ type: Type.Literal('accepted'), id: Type.String() }),
   Type.Object({ type: Type.Literal('rejected'), id: Type.String(), code: ErrorCodeSchema, message: Type.String() }),
   Type.Object({
     type: Type.Literal('rpc'),
     rpcId: Int,
     result: Type.Optional(Type.Unknown()),
-    error: Type.Optional(Type.String()),
+    error: Type.Optional(Type.Object({ code: ErrorCodeSchema, message: Type.String() })),
   }),
+  HeartbeatSchema,
 ]);
 export type FromEngine = Static<typeof FromEngineSchema>;
 

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { estimateModelMemory } from '../models/memory.ts';
 import { formatBytes } from '../models/units.ts';
-import { EngineClient } from './client.ts';
+import { EngineClient, type EngineClientOptions } from './client.ts';
 import { EngineError } from './errors.ts';
 import { validateModelFile } from './model-file.ts';
 import type { EngineConfig, ModelInfo } from './protocol.ts';
@@ -45,6 +45,8 @@ export interface RegistryOptions {
   keepAliveMs: number;
   /** What every loaded model's memory estimate together may reach. */
   memoryLimitBytes: number;
+  /** Supervision of each engine process (stall detection, restarts). */
+  engine?: EngineClientOptions;
 }
 
 export interface ModelMemory {
@@ -236,7 +238,7 @@ export class ModelRegistry extends EventEmitter {
     entry.loading = (async () => {
       await Promise.all(unloads);
       const startedAt = performance.now();
-      const client = await EngineClient.start(entry.config);
+      const client = await EngineClient.start(entry.config, this.options.engine);
       if (this.#isClosed) {
         await client.close();
         throw new EngineError('engine_unavailable', 'the server is shutting down');

@@ -24,21 +24,24 @@ export class Runner {
   readonly #ctx: LlamaContext;
   readonly #batch: LlamaBatch;
   readonly #vocab: LlamaVocab;
-  readonly #newSampler: (request: GenerationRequest) => RequestSampler;
   readonly #active = new Map<RequestId, Active>();
   readonly #threads: AdaptiveThreads | null;
 
-  constructor(ctx: LlamaContext, batch: LlamaBatch, newSampler: (request: GenerationRequest) => RequestSampler, threads: AdaptiveThreads | null = null) {
+  constructor(ctx: LlamaContext, batch: LlamaBatch, threads: AdaptiveThreads | null = null) {
     this.#ctx = ctx;
     this.#batch = batch;
     this.#vocab = ctx.model.vocab;
-    this.#newSampler = newSampler;
     this.#threads = threads;
   }
 
-  /** Build a submitted request's sampler. Throws on a bad grammar; the caller rejects that request. */
-  admit(request: GenerationRequest): void {
-    this.#active.set(request.id, { sampler: this.#newSampler(request), topLogprobs: request.topLogprobs });
+  /** Threads the last decode ran on. */
+  get numThreads(): number {
+    return this.#ctx.nThreads;
+  }
+
+  /** Take a submitted request's sampler; release() frees it. */
+  admit(request: GenerationRequest, sampler: RequestSampler): void {
+    this.#active.set(request.id, { sampler, topLogprobs: request.topLogprobs });
   }
 
   release(id: RequestId): void {

@@ -3,12 +3,33 @@
  * Entry point of the engine process. It owns llama.cpp: loads the model, then loops
  * `schedule → run → update`, sending one `step` message per decode step. Messages from the server are
  * validated here, once. If llama.cpp aborts, only this process dies; the server's supervisor restarts it.
+ *
+ * Nothing that grows with a request runs on the event loop, so it never delays the step loop: a
+ * submitted request is tokenized and its grammar compiled on koffi worker threads (a few at a time),
+ * then queued and acknowledged with `accepted`. A heartbeat every HEARTBEAT_INTERVAL_MS tells the
+ * server the loop is alive and how far it has got.
  */
 import { EngineError } from './errors.ts';
 import { openModel, type EngineModel } from './model-host.ts';
-import { compileParser, ToEngineSchema, type EngineConfig, type FromEngine, type SubmitMessage, type ToEngine } from './protocol.ts';
+import {
+  compileParser,
+  HEARTBEAT_INTERVAL_MS,
+  ToEngineSchema,
+  type EngineConfig,
+  type EngineStats,
+  type FromEngine,
+  type SubmitMessage,
+  type ToEngine,
+} from './protocol.ts';
 import { DecodeError } from './runner.ts';
 import type { RequestId, StepEvent } from './types.ts';
+
+/**
+ * Requests prepared at once. Each holds a libuv worker thread (the process starts with more, see
+ * client.ts) and a core while it tokenizes, so a burst of long prompts queues here instead of taking
+ * every core from the decode.
+ */
+const MAX_PREPARING = 2;
 
 const parseToEngine = compileParser(ToEngineSchema, 'message to the engine');
 
@@ -24,53 +45,117 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Runs at most `limit` jobs at once, the rest in arrival order. */
+class Limiter {
+  readonly #limit: number;
+  readonly #waiting: Array<() => void> = [];
+  #running = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#running++;
+    try {
+      return await job();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+}
+
 class EngineLoop {
   readonly #host: EngineModel;
+  readonly #limiter = new Limiter(MAX_PREPARING);
+  /** Submitted, not yet queued: true once cancelled, so the request is dropped when its preparation ends. */
+  readonly #preparing = new Map<string, boolean>();
   #isRunning = false;
   #numSteps = 0;
+  #stepStartedAt: number | null = null;
 
   constructor(host: EngineModel) {
     this.#host = host;
   }
 
   handle(message: ToEngine): void {
-    const { scheduler, model } = this.#host;
     switch (message.type) {
       case 'submit':
-        this.#submit(message);
+        void this.#submit(message);
         break;
       case 'cancel':
-        scheduler.cancel(message.id as RequestId);
+        if (this.#preparing.has(message.id)) this.#preparing.set(message.id, true);
+        else this.#host.scheduler.cancel(message.id as RequestId);
         this.#wake();
         break;
       case 'tokenize':
-        send({ type: 'rpc', rpcId: message.rpcId, result: Array.from(model.vocab.tokenize(message.text, message.addSpecial, true)) });
+        void this.#rpc(message.rpcId, async () => Array.from(await this.#host.tokenize(message.text, message.addSpecial)));
         break;
       case 'detokenize':
-        send({ type: 'rpc', rpcId: message.rpcId, result: this.#host.detokenize(message.tokens) });
+        void this.#rpc(message.rpcId, async () => this.#host.detokenize(message.tokens));
         break;
       case 'stats':
-        send({ type: 'rpc', rpcId: message.rpcId, result: { ...scheduler.stats(), numSteps: this.#numSteps } });
+        void this.#rpc(message.rpcId, async () => this.stats());
         break;
       case 'init':
         break;
     }
   }
 
-  #submit(message: SubmitMessage): void {
+  stats(): EngineStats {
+    return { ...this.#host.scheduler.stats(), numPreparing: this.#preparing.size, numSteps: this.#numSteps, numThreads: this.#host.runner.numThreads };
+  }
+
+  heartbeat(): void {
+    const cpu = process.cpuUsage();
+    send({
+      type: 'heartbeat',
+      stats: this.stats(),
+      stepElapsedMs: this.#stepStartedAt === null ? null : performance.now() - this.#stepStartedAt,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    });
+  }
+
+  async #rpc(rpcId: number, call: () => Promise<unknown>): Promise<void> {
     try {
-      const request = this.#host.toRequest(message);
-      this.#host.runner.admit(request);
-      try {
-        this.#host.scheduler.add(request);
-      } catch (error) {
-        this.#host.runner.release(request.id);
-        throw error;
-      }
-      this.#wake();
+      send({ type: 'rpc', rpcId, result: await call() });
     } catch (error) {
-      send({ type: 'rejected', id: message.id, code: errorCode(error), message: messageOf(error) });
+      send({ type: 'rpc', rpcId, error: { code: errorCode(error), message: messageOf(error) } });
     }
+  }
+
+  async #submit(message: SubmitMessage): Promise<void> {
+    const { id } = message;
+    this.#preparing.set(id, false);
+    let prepared: Awaited<ReturnType<EngineModel['prepare']>>;
+    try {
+      prepared = await this.#limiter.run(() => (this.#preparing.get(id) ? Promise.reject(new CancelledWhilePreparing()) : this.#host.prepare(message)));
+    } catch (error) {
+      this.#preparing.delete(id);
+      if (error instanceof CancelledWhilePreparing) send({ type: 'step', events: [cancelledEvent(id)] });
+      else send({ type: 'rejected', id, code: errorCode(error), message: messageOf(error) });
+      return;
+    }
+    const isCancelled = this.#preparing.get(id);
+    this.#preparing.delete(id);
+    const { request, sampler } = prepared;
+    if (isCancelled) {
+      sampler.free();
+      send({ type: 'step', events: [cancelledEvent(id, request.promptTokens.length)] });
+      return;
+    }
+    try {
+      this.#host.scheduler.add(request);
+    } catch (error) {
+      sampler.free();
+      send({ type: 'rejected', id, code: errorCode(error), message: messageOf(error) });
+      return;
+    }
+    this.#host.runner.admit(request, sampler);
+    send({ type: 'accepted', id });
+    this.#wake();
   }
 
   #wake(): void {
@@ -89,11 +174,14 @@ class EngineLoop {
         events = scheduler.update(plan, new Map());
       } else {
         this.#numSteps++;
+        this.#stepStartedAt = performance.now();
         try {
           events = scheduler.update(plan, await runner.run(plan));
         } catch (error) {
           if (!(error instanceof DecodeError)) throw error;
           events = scheduler.fail(plan, error.message);
+        } finally {
+          this.#stepStartedAt = null;
         }
       }
       for (const event of events) if (event.finishReason) runner.release(event.id);
@@ -102,6 +190,20 @@ class EngineLoop {
     }
     this.#isRunning = false;
   }
+}
+
+class CancelledWhilePreparing extends Error {}
+
+/** The last event of a request cancelled before it was queued. */
+function cancelledEvent(id: string, promptTokens = 0): StepEvent {
+  return {
+    id: id as RequestId,
+    step: 0,
+    tokens: [],
+    text: '',
+    finishReason: 'cancelled',
+    usage: { promptTokens, promptCacheHitTokens: 0, completionTokens: 0 },
+  };
 }
 
 async function start(config: EngineConfig): Promise<void> {
@@ -127,6 +229,7 @@ async function start(config: EngineConfig): Promise<void> {
     loop.handle(message);
   });
   send({ type: 'ready', model: host.info });
+  setInterval(() => loop.heartbeat(), HEARTBEAT_INTERVAL_MS).unref();
 }
 
 process.once('message', (raw) => {

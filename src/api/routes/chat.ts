@@ -11,7 +11,8 @@ import { ApiError } from '../errors.ts';
 import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
 import { ChatRequest } from '../schemas/chat.ts';
 import type { AppContext } from '../server.ts';
-import { disconnectSignal, SseStream } from '../sse.ts';
+import { JsonReply } from '../held-response.ts';
+import { SseStream } from '../sse.ts';
 
 function finishReason(choice: ChatChoice, reason: string): string {
   return reason === 'stop' && choice.toolCalls.length > 0 ? 'tool_calls' : apiFinishReason(reason);
@@ -31,9 +32,10 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
     if (body.top_logprobs !== undefined && !body.logprobs) {
       throw new ApiError('invalid_parameter', 'top_logprobs requires logprobs: true', 'top_logprobs');
     }
+    // Held until the response ends: every return below awaits the generation, so `using` disposes after it.
     using lease = await acquireModel(context, request, body.model);
     const { model } = lease;
-    const prompt = buildChatPrompt(lease, body);
+    const prompt = await buildChatPrompt(lease, body);
     const n = body.n ?? 1;
     const envelope = { id: newId('chatcmpl'), created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
     const admitted = await admitRequest(context, request, reply, {
@@ -59,9 +61,10 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
       const sse = new SseStream(reply, context.keepAliveMs);
       const chunk = (index: number, delta: object, finish: string | null, logprobs: object | null = null) =>
         sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [{ index, delta, logprobs, finish_reason: finish }] });
-      try {
-        const started = new Set<number>();
-        for await (const { index, event } of runChoices(model.client, inputs, sse.signal, run)) {
+      const started = new Set<number>();
+      return await sse.pipe(
+        () => runChoices(model.client, inputs, sse.signal, run),
+        ({ index, event }) => {
           const choice = choices[index];
           if (!started.has(index)) {
             started.add(index);
@@ -72,36 +75,38 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
           if (Object.keys(delta).length > 0 || logprobs) chunk(index, delta, null, logprobs);
           if (event.usage) usages.push(event.usage);
           if (event.finishReason) chunk(index, {}, finishReason(choice, event.finishReason));
-        }
-        if (body.stream_options?.include_usage) sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [], usage: usage() });
-      } catch (error) {
-        sse.fail(error);
-      }
-      sse.end();
-      return reply;
+        },
+        () => {
+          if (body.stream_options?.include_usage) sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [], usage: usage() });
+        },
+      );
     }
 
     const finishes: string[] = inputs.map(() => 'stop');
-    for await (const { index, event } of runChoices(model.client, inputs, disconnectSignal(reply), run)) {
-      choices[index].push(event);
-      if (event.usage) usages.push(event.usage);
-      if (event.finishReason) finishes[index] = finishReason(choices[index], event.finishReason);
-    }
-    return {
-      ...envelope,
-      object: 'chat.completion',
-      choices: choices.map((choice, index) => ({
-        index,
-        message: {
-          role: 'assistant',
-          content: choice.content === '' && choice.toolCalls.length > 0 ? null : choice.content,
-          ...(choice.reasoning !== '' && { reasoning_content: choice.reasoning }),
-          ...(choice.toolCalls.length > 0 && { tool_calls: choice.toolCalls.map(({ index: _, ...call }) => call) }),
-        },
-        logprobs: body.logprobs ? { content: chatLogprobs(choice.logprobs) } : null,
-        finish_reason: finishes[index],
-      })),
-      usage: usage(),
-    };
+    const held = new JsonReply(reply, context.keepAliveMs);
+    return await held.collect(
+      () => runChoices(model.client, inputs, held.signal, run),
+      ({ index, event }) => {
+        choices[index].push(event);
+        if (event.usage) usages.push(event.usage);
+        if (event.finishReason) finishes[index] = finishReason(choices[index], event.finishReason);
+      },
+      () => ({
+        ...envelope,
+        object: 'chat.completion',
+        choices: choices.map((choice, index) => ({
+          index,
+          message: {
+            role: 'assistant',
+            content: choice.content === '' && choice.toolCalls.length > 0 ? null : choice.content,
+            ...(choice.reasoning !== '' && { reasoning_content: choice.reasoning }),
+            ...(choice.toolCalls.length > 0 && { tool_calls: choice.toolCalls.map(({ index: _, ...call }) => call) }),
+          },
+          logprobs: body.logprobs ? { content: chatLogprobs(choice.logprobs) } : null,
+          finish_reason: finishes[index],
+        })),
+        usage: usage(),
+      }),
+    );
   });
 }

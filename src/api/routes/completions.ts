@@ -5,12 +5,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerateInput } from '../../engine/client.ts';
 import type { ServedModel } from '../../engine/registry.ts';
-import type { SampledToken } from '../../engine/types.ts';
+import type { SampledToken, Usage } from '../../engine/types.ts';
 import { ApiError } from '../errors.ts';
 import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';
 import { CompletionRequest } from '../schemas/completions.ts';
 import type { AppContext } from '../server.ts';
-import { disconnectSignal, SseStream } from '../sse.ts';
+import { JsonReply } from '../held-response.ts';
+import { SseStream } from '../sse.ts';
 
 /** OpenAI's default for /completions. */
 const DEFAULT_MAX_TOKENS = 16;
@@ -49,6 +50,7 @@ function logprobsBody(samples: SampledToken[], textOffset: number) {
 export function completionRoutes(app: FastifyInstance, context: AppContext): void {
   const handler = async (request: FastifyRequest<{ Body: CompletionRequest }>, reply: FastifyReply) => {
     const body = request.body;
+    // Held until the response ends: every return below awaits the generation, so `using` disposes after it.
     using lease = await acquireModel(context, request, body.model);
     const { model } = lease;
     const prompt = await promptOf(model, body);
@@ -70,43 +72,49 @@ export function completionRoutes(app: FastifyInstance, context: AppContext): voi
 
     if (body.stream) {
       const sse = new SseStream(reply, context.keepAliveMs);
-      const usages = [];
-      try {
-        if (echo) for (let index = 0; index < n; index++) sse.send({ ...envelope, choices: [{ index, text: echo, logprobs: null, finish_reason: null }] });
-        for await (const { index, event } of runChoices(model.client, inputs, sse.signal, run)) {
+      const usages: Usage[] = [];
+      return await sse.pipe(
+        async () => {
+          const events = await runChoices(model.client, inputs, sse.signal, run);
+          if (echo) for (let index = 0; index < n; index++) sse.send({ ...envelope, choices: [{ index, text: echo, logprobs: null, finish_reason: null }] });
+          return events;
+        },
+        ({ index, event }) => {
           if (event.usage) usages.push(event.usage);
-          if (event.text === '' && !event.finishReason) continue;
+          if (event.text === '' && !event.finishReason) return;
           const logprobs = body.logprobs !== undefined && event.logprobs ? logprobsBody(event.logprobs, 0) : null;
           sse.send({ ...envelope, choices: [{ index, text: event.text, logprobs, finish_reason: event.finishReason ? apiFinishReason(event.finishReason) : null }] });
-        }
-        if (body.stream_options?.include_usage) sse.send({ ...envelope, choices: [], usage: usageBody(sumUsage(usages)) });
-      } catch (error) {
-        sse.fail(error);
-      }
-      sse.end();
-      return reply;
+        },
+        () => {
+          if (body.stream_options?.include_usage) sse.send({ ...envelope, choices: [], usage: usageBody(sumUsage(usages)) });
+        },
+      );
     }
 
     const texts = inputs.map(() => echo);
     const samples: SampledToken[][] = inputs.map(() => []);
     const finishes: (string | null)[] = inputs.map(() => null);
-    const usages = [];
-    for await (const { index, event } of runChoices(model.client, inputs, disconnectSignal(reply), run)) {
-      texts[index] += event.text;
-      samples[index].push(...(event.logprobs ?? []));
-      if (event.finishReason) finishes[index] = apiFinishReason(event.finishReason);
-      if (event.usage) usages.push(event.usage);
-    }
-    return {
-      ...envelope,
-      choices: texts.map((text, index) => ({
-        index,
-        text,
-        logprobs: body.logprobs !== undefined ? logprobsBody(samples[index], echo.length) : null,
-        finish_reason: finishes[index],
-      })),
-      usage: usageBody(sumUsage(usages)),
-    };
+    const usages: Usage[] = [];
+    const held = new JsonReply(reply, context.keepAliveMs);
+    return await held.collect(
+      () => runChoices(model.client, inputs, held.signal, run),
+      ({ index, event }) => {
+        texts[index] += event.text;
+        samples[index].push(...(event.logprobs ?? []));
+        if (event.finishReason) finishes[index] = apiFinishReason(event.finishReason);
+        if (event.usage) usages.push(event.usage);
+      },
+      () => ({
+        ...envelope,
+        choices: texts.map((text, index) => ({
+          index,
+          text,
+          logprobs: body.logprobs !== undefined ? logprobsBody(samples[index], echo.length) : null,
+          finish_reason: finishes[index],
+        })),
+        usage: usageBody(sumUsage(usages)),
+      }),
+    );
   };
   for (const url of ['/completions', '/beta/completions']) app.post<{ Body: CompletionRequest }>(url, { schema: { body: CompletionRequest } }, handler);
 }

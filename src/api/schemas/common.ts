@@ -1,4 +1,5 @@
 /** Request fields shared by /chat/completions and /completions, as TypeBox (JSON Schema) values. */
+import { MAX_LOGIT_BIAS_ENTRIES } from '../../engine/protocol.ts';
 import { Type } from '@sinclair/typebox';
 
 export const Stop = Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 16 })]);
@@ -15,8 +16,9 @@ export const SamplingFields = {
   stream_options: Type.Optional(Type.Object({ include_usage: Type.Optional(Type.Boolean()) })),
   seed: Type.Optional(Type.Integer()),
   n: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+  // Bounded: each entry is work for the server, the engine and every sampling step of the request.
   logit_bias: Type.Optional(
-    Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: -100, maximum: 100 })),
+    Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: -100, maximum: 100 }), { maxProperties: MAX_LOGIT_BIAS_ENTRIES }),
   ),
   user: Type.Optional(Type.String()),
   // Extensions that vLLM and llama-server accept too.

@@ -9,12 +9,14 @@ export class UnsupportedSchemaError extends Error {
   readonly keyword: string;
   /** JSON Pointer (RFC 6901) of the subschema holding it; '' is the schema root. */
   readonly pointer: string;
+  readonly reason: string;
 
   constructor(keyword: string, pointer: string, reason: string) {
     super(`unsupported JSON Schema: "${keyword}" at #${pointer}: ${reason}`);
     this.name = 'UnsupportedSchemaError';
     this.keyword = keyword;
     this.pointer = pointer;
+    this.reason = reason;
   }
 }
 

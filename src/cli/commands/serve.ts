@@ -35,6 +35,8 @@ const OPTIONS = {
   'model-keep-alive': { type: 'string', default: env('MODEL_KEEP_ALIVE') ?? '5m' },
   'memory-limit': { type: 'string', default: env('MEMORY_LIMIT') },
   'llama-lib-dir': { type: 'string', default: env('LLAMA_LIB_DIR') },
+  'stall-timeout': { type: 'string', default: env('STALL_TIMEOUT') ?? '30s' },
+  'stall-restart': { type: 'string', default: env('STALL_RESTART') ?? '2m' },
   exact: { type: 'boolean', default: env('EXACT') === '1' },
   auth: { type: 'string', default: env('AUTH') ?? 'auto' },
   'insecure-no-auth': { type: 'boolean', default: env('INSECURE_NO_AUTH') === '1' },
@@ -84,6 +86,13 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack serve: --model-keep-alive must be a duration such as 5m, 30s or 1h (0 unloads at once, -1 never), got '${values['model-keep-alive']}'`);
     return 2;
   }
+  const stall = { timeout: parseDuration(values['stall-timeout']), restart: parseDuration(values['stall-restart']) };
+  if (!stall.timeout || stall.timeout < 0 || !stall.restart || stall.restart < stall.timeout) {
+    console.error(
+      `seekstack serve: --stall-timeout and --stall-restart must be durations such as 30s or 2m, the restart no shorter than the timeout; got '${values['stall-timeout']}' and '${values['stall-restart']}'`,
+    );
+    return 2;
+  }
   // The server cannot see GPU memory, so the default is the machine's memory; set it to the VRAM when offloading.
   const memoryLimitBytes = values['memory-limit'] === undefined ? os.totalmem() : parseBytes(values['memory-limit']);
   if (!memoryLimitBytes) {
@@ -127,7 +136,7 @@ export async function run(args: string[]): Promise<number> {
   let models: ModelRegistry;
   try {
     const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor)];
-    models = await ModelRegistry.start(sources, { maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes });
+    models = await ModelRegistry.start(sources, { maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart } });
   } catch (error) {
     console.error(`seekstack serve: ${error instanceof EngineError ? error.message : String(error)}`);
     await platform.close();

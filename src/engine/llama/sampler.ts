@@ -102,9 +102,18 @@ export function bindSampler(llama: IKoffiLib) {
     /** llama_sampler_init_grammar (GBNF); throws with llama.cpp's parse error on a bad grammar. */
     initGrammar(vocab: VocabPtr, grammar: string, root: string): SamplerPtr {
       takeLastError();
-      const smpl = fn.init_grammar(vocab, grammar, root) as SamplerPtr | null;
-      if (!smpl) throw new SyntaxError(`invalid grammar: ${takeLastError() || 'llama.cpp could not parse it'}`);
-      return smpl;
+      return grammarSampler(fn.init_grammar(vocab, grammar, root) as SamplerPtr | null);
+    },
+    /**
+     * initGrammar on a koffi worker thread: parsing a large grammar (and expanding its repetitions)
+     * takes long enough to stall every other request if it ran on the engine's event loop.
+     */
+    async initGrammarAsync(vocab: VocabPtr, grammar: string, root: string): Promise<SamplerPtr> {
+      takeLastError();
+      const smpl = await new Promise<SamplerPtr | null>((resolve, reject) => {
+        fn.init_grammar.async(vocab, grammar, root, (err: unknown, result: SamplerPtr | null) => (err ? reject(err) : resolve(result)));
+      });
+      return grammarSampler(smpl);
     },
     /**
      * llama_sampler_sample: applies the chain to the logits of batch token `idx` of the last decode,
@@ -125,3 +134,8 @@ export function bindSampler(llama: IKoffiLib) {
 }
 
 export type SamplerApi = ReturnType<typeof bindSampler>;
+
+function grammarSampler(smpl: SamplerPtr | null): SamplerPtr {
+  if (!smpl) throw new SyntaxError(`invalid grammar: ${takeLastError() || 'llama.cpp could not parse it'}`);
+  return smpl;
+}

@@ -120,12 +120,30 @@ export class LlamaVocab {
     // A token covers at least one byte, plus room for BOS/EOS: the first call almost always fits.
     let tokens = new Int32Array(bytes.length + 2);
     let n = this.#fns.tokenize(this.ptr, bytes, bytes.length, tokens, tokens.length, addSpecial, parseSpecial);
-    if (n === INT32_MIN) throw new RangeError(`tokenize: ${bytes.length} bytes of text give more than 2^31 tokens`);
-    if (n < 0) {
+    if (n < 0 && n !== INT32_MIN) {
       tokens = new Int32Array(-n);
       n = this.#fns.tokenize(this.ptr, bytes, bytes.length, tokens, tokens.length, addSpecial, parseSpecial);
     }
-    return tokens.slice(0, n);
+    return tokenized(tokens, n, bytes.length);
+  }
+
+  /**
+   * tokenize on a koffi worker thread, so a long text never holds up the event loop (and with it the
+   * engine's step loop). llama.cpp's tokenizer only reads the vocabulary, so this may run beside a decode.
+   */
+  async tokenizeAsync(text: string, addSpecial: boolean, parseSpecial: boolean): Promise<Int32Array> {
+    const bytes = Buffer.from(text, 'utf8');
+    const call = (tokens: Int32Array) =>
+      new Promise<number>((resolve, reject) => {
+        this.#fns.tokenize.async(this.ptr, bytes, bytes.length, tokens, tokens.length, addSpecial, parseSpecial, (err: unknown, n: number) => (err ? reject(err) : resolve(n)));
+      });
+    let tokens = new Int32Array(bytes.length + 2);
+    let n = await call(tokens);
+    if (n < 0 && n !== INT32_MIN) {
+      tokens = new Int32Array(-n);
+      n = await call(tokens);
+    }
+    return tokenized(tokens, n, bytes.length);
   }
 
   /**
@@ -162,4 +180,9 @@ export class LlamaVocab {
     }
     return text.toString('utf8', 0, n);
   }
+}
+
+function tokenized(tokens: Int32Array, n: number, numBytes: number): Int32Array {
+  if (n === INT32_MIN) throw new RangeError(`tokenize: ${numBytes} bytes of text give more than 2^31 tokens`);
+  return tokens.slice(0, n);
 }

@@ -16,21 +16,25 @@ export interface RequestSampler {
   free(): void;
 }
 
-export function buildSampler(api: SamplerApi, vocab: { ptr: VocabPtr; nTokens(): number }, params: SamplingParams): RequestSampler {
-  const chain = api.chainInit(true);
-  const add = (smpl: SamplerPtr) => api.chainAdd(chain, smpl);
-  try {
-    if (params.grammar) add(api.initGrammar(vocab.ptr, params.grammar.text, params.grammar.root));
-  } catch (error) {
-    api.free(chain);
-    throw new EngineError('invalid_request', (error as Error).message);
-  }
+/**
+ * Builds the chain for one request. The grammar, the one stage whose cost grows with the request, is
+ * compiled on a worker thread; every check that needs no compiling is made before it.
+ */
+export async function buildSampler(api: SamplerApi, vocab: { ptr: VocabPtr; nTokens(): number }, params: SamplingParams): Promise<RequestSampler> {
   const nVocab = vocab.nTokens();
   const outOfRange = params.logitBias.find((b) => b.token >= nVocab);
-  if (outOfRange) {
-    api.free(chain);
-    throw new EngineError('invalid_request', `logit_bias token ${outOfRange.token} is outside the vocabulary (0..${nVocab - 1})`);
+  if (outOfRange) throw new EngineError('invalid_request', `logit_bias token ${outOfRange.token} is outside the vocabulary (0..${nVocab - 1})`);
+  let grammar: SamplerPtr | null = null;
+  if (params.grammar) {
+    try {
+      grammar = await api.initGrammarAsync(vocab.ptr, params.grammar.text, params.grammar.root);
+    } catch (error) {
+      throw new EngineError('invalid_request', (error as Error).message);
+    }
   }
+  const chain = api.chainInit(true);
+  const add = (smpl: SamplerPtr) => api.chainAdd(chain, smpl);
+  if (grammar) add(grammar);
   if (params.logitBias.length > 0) add(api.initLogitBias(nVocab, params.logitBias));
   const hasPenalties = params.repetitionPenalty !== 1 || params.frequencyPenalty !== 0 || params.presencePenalty !== 0;
   if (hasPenalties) {

@@ -69,6 +69,13 @@ export interface SchedulerStats {
   numEvictedTokens: number;
 }
 
+/** Throws context_length_exceeded unless a prompt leaves room for at least one generated token. */
+export function checkPromptFits(numPromptTokens: number, maxSeqLen: number): void {
+  if (numPromptTokens >= maxSeqLen) {
+    throw new EngineError('context_length_exceeded', `the prompt has ${numPromptTokens} tokens but the context holds ${maxSeqLen} tokens (prompt + output)`);
+  }
+}
+
 export class Scheduler {
   readonly #config: SchedulerConfig;
   readonly #kv: KvMemory;
@@ -99,12 +106,7 @@ export class Scheduler {
     const numPromptTokens = request.promptTokens.length;
     if (numPromptTokens === 0) throw new EngineError('invalid_request', 'the prompt is empty');
     if (this.#byId.has(request.id)) throw new EngineError('invalid_request', `duplicate request id ${request.id}`);
-    if (numPromptTokens >= this.#config.maxSeqLen) {
-      throw new EngineError(
-        'context_length_exceeded',
-        `the prompt has ${numPromptTokens} tokens but the context holds ${this.#config.maxSeqLen} tokens (prompt + output)`,
-      );
-    }
+    checkPromptFits(numPromptTokens, this.#config.maxSeqLen);
     if (this.#waiting.size >= this.#config.maxQueueLength) {
       throw new EngineError(
         'overloaded',
