@@ -27,7 +27,7 @@ function usage(): string {
 }
 
 const [name, ...args] = process.argv.slice(2);
-const command = name === undefined ? undefined : COMMANDS[name];
+const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 if (!command) {
   process.stderr.write(name && !['-h', '--help', 'help'].includes(name) ? `unknown command: ${name}\n\n${usage()}` : usage());
   process.exitCode = name && !['-h', '--help', 'help'].includes(name) ? 2 : 0;

@@ -5,7 +5,7 @@
  */
 import { appendAudit, verifyAudit, type AuditVerdict } from './audit.ts';
 import { PlatformError } from './errors.ts';
-import { generateKey, hashKey } from './keys.ts';
+import { generateKey, hashKey, MAX_KEY_LIFETIME_MS } from './keys.ts';
 import {
   ConflictError,
   type KeyLimits,
@@ -68,6 +68,9 @@ export class PlatformAdmin {
     const tenant = await this.#tenant(request.tenant);
     for (const [name, value] of [['rpm', request.rpm], ['tpm', request.tpm], ['max-concurrency', request.maxConcurrency], ['budget-tokens', request.budgetTokens]] as const) {
       if (value !== null && (!Number.isSafeInteger(value) || value <= 0)) throw new PlatformError('invalid', `${name} must be a positive integer, got ${value}`);
+    }
+    if (request.expiresInMs !== null && !(request.expiresInMs > 0 && request.expiresInMs <= MAX_KEY_LIFETIME_MS)) {
+      throw new PlatformError('invalid', `a key's lifetime is between 1 minute and ${MAX_KEY_LIFETIME_MS / 86_400_000} days (10 years)`);
     }
     const generated = generateKey();
     const now = Date.now();
@@ -140,9 +143,13 @@ export class PlatformAdmin {
   }
 }
 
-/** `--since 2026-11-01` or `--since 7d` (that many days back, today included) → the first UTC day. */
+/** How far back `--since Nd` may reach: a century, which covers any ledger. */
+export const MAX_SINCE_DAYS = 36_500;
+
+/** `--since 2026-11-01` or `--since 7d` (that many days back, today included, at most MAX_SINCE_DAYS) → the first UTC day. */
 export function sinceDay(text: string, now = Date.now()): string | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))) return text;
-  const match = /^(\d+)d$/.exec(text);
-  return match ? new Date(now - (Number(match[1]) - 1) * 86_400_000).toISOString().slice(0, 10) : null;
+  const match = /^(\d{1,6})d$/.exec(text);
+  if (!match || Number(match[1]) > MAX_SINCE_DAYS) return null;
+  return new Date(now - (Number(match[1]) - 1) * 86_400_000).toISOString().slice(0, 10);
 }

@@ -1,5 +1,5 @@
 /** `seekstack usage [--tenant t] [--since 7d|YYYY-MM-DD] [--by day|model|key|tenant]`: the metered usage, from the daily roll-ups. */
-import { sinceDay } from '../../platform/admin.ts';
+import { MAX_SINCE_DAYS, sinceDay } from '../../platform/admin.ts';
 import type { UsageGrouping } from '../../store/platform-store.ts';
 import { parseCommandArgs } from '../args.ts';
 import { DATA_DIR_OPTION } from '../model-options.ts';
@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const since = values.since === undefined ? undefined : sinceDay(values.since);
   if (since === null) {
-    console.error(`seekstack usage: --since takes a date (YYYY-MM-DD) or a number of days (7d), got '${values.since}'`);
+    console.error(`seekstack usage: --since takes a date (YYYY-MM-DD) or a number of days up to ${MAX_SINCE_DAYS} (7d), got '${values.since}'`);
     return 2;
   }
   return withPlatform('usage', values['data-dir'], async ({ admin }) => {
