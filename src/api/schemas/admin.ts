@@ -35,7 +35,7 @@ export const UsageQuery = Type.Object({
   tenant: Type.Optional(Name),
   /** `YYYY-MM-DD`, or `7d` up to 36500 days back. */
   since: Type.Optional(Type.String({ maxLength: 16 })),
-  by: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('model'), Type.Literal('key'), Type.Literal('tenant')])),
+  by: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('model'), Type.Literal('requested_model'), Type.Literal('key'), Type.Literal('tenant')])),
 });
 export type UsageQuery = Static<typeof UsageQuery>;
 
