@@ -53,6 +53,7 @@ export interface ServerOptions {
 export interface AppContext {
   models: ModelRegistry;
   platform: Platform;
+  assistant?: Assistant;
   metrics: Metrics;
   keepAliveMs: number;
 }
@@ -73,7 +74,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.server.on('connect', onConnect);
   useStrictSchemas(app);
   const assistant = options.assistant;
-  const context: AppContext = { models: options.models, platform: options.platform, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
+  const context: AppContext = { models: options.models, platform: options.platform, assistant, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
 
   // Only JSON bodies: Fastify's text/plain parser would turn a mislabelled body into a confusing 400.
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -82,14 +83,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       done(null, parseJsonBody(body as Buffer));
     } catch (error) {
       done(error as ApiError, undefined);
-    }
-  });
-
-  // OpenAI clients send null for "not set"; treating it as absent keeps one schema per field.
-  app.addHook('preValidation', async (request) => {
-    const body = request.body;
-    if (body && typeof body === 'object' && !Array.isArray(body)) {
-      for (const [key, value] of Object.entries(body)) if (value === null) delete (body as Record<string, unknown>)[key];
     }
   });
 

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   usage: { summary: 'metered usage by day, model, key or tenant', load: () => import('./commands/usage.ts') },
   prices: { summary: 'per-model prices that give the usage ledger its cost', load: () => import('./commands/prices.ts') },
   audit: { summary: 'verify or list the hash-chained audit log', load: () => import('./commands/audit.ts') },
+  users: { summary: "the assistant app's accounts: create one (the first administrator), list them", load: () => import('./commands/users.ts') },
 };
 
 function usage(): string {

@@ -6,12 +6,15 @@
 import { appendAudit, verifyAudit, type AuditVerdict } from './audit.ts';
 import { PlatformError } from './errors.ts';
 import { generateKey, hashKey, MAX_KEY_LIFETIME_MS } from './keys.ts';
+import { checkLimits } from './app-settings.ts';
 import {
   ConflictError,
+  type AuditEntry,
   type KeyLimits,
   type KeyRecord,
   type ModelPrice,
   type PlatformStore,
+  type RateAndBudget,
   type TenantRecord,
   type UsageGrouping,
   type UsageRow,
@@ -104,6 +107,19 @@ export class PlatformAdmin {
     if (!(await this.#store.revokeKey(id, Date.now()))) throw new PlatformError('conflict', `the API key '${id}' is already revoked`);
     await appendAudit(this.#store, this.#secret, { actor, action: 'key.revoke', target: id, details: { tenant: key.tenantName } });
     return (await this.#store.key(id))!;
+  }
+
+  /** New limits for a key, from its next request on; null fields are unlimited. */
+  async setKeyLimits(id: string, limits: RateAndBudget, actor: string): Promise<KeyRecord> {
+    checkLimits(limits);
+    if (!(await this.#store.setKeyLimits(id, limits))) throw new PlatformError('not_found', `no API key with id '${id}' (seekstack keys list shows them)`);
+    await this.record({ actor, action: 'key.limits', target: id, details: { ...limits } });
+    return (await this.#store.key(id))!;
+  }
+
+  /** Appends a change made elsewhere (the assistant app's accounts) to the audit log. */
+  async record(entry: AuditEntry): Promise<void> {
+    await appendAudit(this.#store, this.#secret, entry);
   }
 
   async usage(request: UsageRequest): Promise<UsageRow[]> {

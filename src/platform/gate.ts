@@ -43,6 +43,8 @@ export interface Outcome {
 export interface GateOptions {
   /** Require a key even before any exists (`--auth required`). */
   isAuthRequired: boolean;
+  /** The server listens beyond this machine (a non-loopback address), so strangers can reach it. */
+  isExposed?: boolean;
   /** The tenant that requests are attributed to while the server runs without keys. */
   openTenant: { id: number; name: string };
   /** This process's lease, under which its budget reservations are held. */
@@ -128,6 +130,15 @@ export class Gate {
   async isAuthRequired(): Promise<boolean> {
     this.#hasKeys ||= await this.store.hasKeys();
     return this.#options.isAuthRequired || this.#hasKeys;
+  }
+
+  /**
+   * Whether the server is closed to strangers: keys are required, or it listens beyond this machine. A
+   * closed server's assistant app lets nobody sign up unless its administrator opened sign-up, and its
+   * first administrator is created by the operator, never by the first visitor.
+   */
+  async isClosed(): Promise<boolean> {
+    return this.#options.isExposed === true || (await this.isAuthRequired());
   }
 
   async authenticate(authorization: string | undefined): Promise<Caller> {

@@ -39,6 +39,8 @@ async function createOpenTenant(store: PlatformStore) {
 
 export interface PlatformOptions {
   isAuthRequired?: boolean;
+  /** The server listens on a non-loopback address. */
+  isExposed?: boolean;
   /** For the server: WAL checkpoints in a worker thread, never inside a request's commit. */
   checkpointInBackground?: boolean;
   /** How long this process's reservations outlive its last lease renewal (default 30 s). */
@@ -52,7 +54,7 @@ export async function openPlatform(dataDir: string, options: PlatformOptions = {
   const store = createSqlitePlatformStore(db);
   const openTenant = (await store.tenant(OPEN_TENANT)) ?? (await createOpenTenant(store));
   const lease = await Lease.start(store, options.leaseTtlMs);
-  const gate = new Gate(store, secret, { isAuthRequired: options.isAuthRequired ?? false, openTenant, lease });
+  const gate = new Gate(store, secret, { isAuthRequired: options.isAuthRequired ?? false, isExposed: options.isExposed, openTenant, lease });
   return {
     store,
     admin: new PlatformAdmin(store, secret),

@@ -181,6 +181,9 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE usage_daily_v3 RENAME TO usage_daily;
 
       ALTER TABLE app_users ADD COLUMN disabled_at INTEGER;
+      -- Sign-up used to default to open and was stored as such by any settings change; from now on unset
+      -- follows the server's access policy, so only an explicit "closed" is kept.
+      UPDATE app_settings SET value = json_remove(value, '$.isSignUpOpen') WHERE key = 'assistant' AND json_extract(value, '$.isSignUpOpen') = 1;
     `,
   },
 ];

@@ -7,6 +7,7 @@ import { MAX_SINCE_DAYS, sinceDay } from '../../platform/admin.ts';
 import { parseDuration } from '../../platform/keys.ts';
 import type { KeyRecord, ModelPrice } from '../../store/platform-store.ts';
 import { ApiError } from '../errors.ts';
+import { accountAdminRoutes } from './account-admin.ts';
 import { CreateKey, CreateTenant, KeyId, KeysQuery, PriceModel, SetPrice, UsageQuery } from '../schemas/admin.ts';
 import type { AppContext } from '../server.ts';
 
@@ -34,7 +35,7 @@ function priceBody(price: ModelPrice) {
   return { model: price.model, currency: price.currency, cache_hit_per_m: price.cacheHitPerM, cache_miss_per_m: price.cacheMissPerM, output_per_m: price.outputPerM };
 }
 
-export function adminRoutes(app: FastifyInstance, { platform }: AppContext): void {
+export function adminRoutes(app: FastifyInstance, { platform, assistant }: AppContext): void {
   const { admin } = platform;
   void app.register(async (scope) => {
     // Before the body is read or validated: a key that is not an admin's learns nothing about these routes.
@@ -44,6 +45,8 @@ export function adminRoutes(app: FastifyInstance, { platform }: AppContext): voi
       }
     });
     const actor = (request: { caller: { key: KeyRecord | null } }) => `key:${request.caller.key!.id}`;
+    // The assistant app's accounts and settings, for scripts holding an admin key (the page uses /app/api/admin).
+    if (assistant) void scope.register(async (app) => accountAdminRoutes(app, assistant, actor), { prefix: '/app' });
 
     scope.get('/tenants', async () => ({
       data: (await admin.listTenants()).map((t) => ({ id: t.id, name: t.name, created_at: new Date(t.createdAt).toISOString() })),

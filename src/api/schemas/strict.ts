@@ -4,8 +4,9 @@
  * or params schema that does not say otherwise admits only its listed properties, so an unknown field is
  * refused (422, naming it) instead of dropped. A schema that means "any object" (a client's JSON Schema)
  * says so with `additionalProperties: true`; extra fields a client family sends are listed in extensions.ts.
+ * A null for a field that does not take null means "not set", as OpenAI clients send it.
  */
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, preValidationHookHandler, RouteOptions } from 'fastify';
 
 /** Keywords whose value is one subschema, or an array of them. */
 const SUBSCHEMA = new Set(['items', 'prefixItems', 'additionalItems', 'anyOf', 'oneOf', 'allOf', 'not', 'contains', 'if', 'then', 'else', 'additionalProperties']);
@@ -30,6 +31,27 @@ export function strictSchema(schema: unknown): unknown {
 
 const VALIDATED_PARTS = ['body', 'querystring', 'params'] as const;
 
+function acceptsNull(schema: unknown): boolean {
+  if (schema === null || typeof schema !== 'object') return false;
+  const { type, anyOf, oneOf } = schema as { type?: unknown; anyOf?: unknown[]; oneOf?: unknown[] };
+  return type === 'null' || (Array.isArray(type) && type.includes('null')) || [...(anyOf ?? []), ...(oneOf ?? [])].some(acceptsNull);
+}
+
+/**
+ * OpenAI clients send null for "not set": a top-level body field whose schema has no null is dropped when
+ * null, so one schema per field covers both. A field that takes null (a limit to remove) keeps it.
+ */
+function nullMeansAbsent(body: unknown): preValidationHookHandler | undefined {
+  const properties = (body as { properties?: Record<string, unknown> } | undefined)?.properties;
+  if (!properties) return undefined;
+  const absentWhenNull = new Set(Object.keys(properties).filter((name) => !acceptsNull(properties[name])));
+  return async (request) => {
+    const value = request.body;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+    for (const [name, field] of Object.entries(value)) if (field === null && absentWhenNull.has(name)) delete (value as Record<string, unknown>)[name];
+  };
+}
+
 /** Makes every route registered from now on (in this instance and its plugins) validate strictly. */
 export function useStrictSchemas(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -37,5 +59,7 @@ export function useStrictSchemas(app: FastifyInstance): void {
     const schema: Record<string, unknown> = { ...route.schema };
     for (const part of VALIDATED_PARTS) if (schema[part] !== undefined) schema[part] = strictSchema(schema[part]);
     route.schema = schema;
+    const dropNulls = nullMeansAbsent(schema.body);
+    if (dropNulls) route.preValidation = [...[route.preValidation ?? []].flat(), dropNulls];
   });
 }

@@ -96,7 +96,9 @@ export async function run(args: string[]): Promise<number> {
   }
   let platform: Platform;
   try {
-    platform = await openPlatform(values['data-dir'], { isAuthRequired: values.auth === 'required', checkpointInBackground: true, leaseTtlMs: durations['lease-ttl'] });
+    platform = await openPlatform(values['data-dir'], {
+      isAuthRequired: values.auth === 'required', isExposed: !isLoopback(values.host), checkpointInBackground: true, leaseTtlMs: durations['lease-ttl'],
+    });
   } catch (error) {
     console.error(`seekstack serve: ${(error as Error).message}`);
     return 1;
@@ -157,6 +159,9 @@ export async function run(args: string[]): Promise<number> {
   console.log(`auth   ${auth}; data in ${values['data-dir']}`);
   const origin = `http://${values.host.includes(':') ? `[${values.host}]` : values.host}:${port}`;
   console.log(`app    ${origin}/  (the assistant: chat with visible reasoning)`);
+  if ((await assistant.store.countUsers()) === 0 && (await platform.gate.isClosed())) {
+    console.log(`app    no administrator yet, and strangers cannot sign up: create one with  seekstack users create <name> --admin --data-dir ${values['data-dir']}`);
+  }
   console.log(`Seekstack is serving on ${origin}/v1`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
