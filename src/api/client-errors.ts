@@ -3,10 +3,12 @@
  * Answers for what never reaches the router, in DeepSeek's error shape like every other error: requests
  * Node's HTTP parser refuses (headers too large, a malformed chunked body, a method it does not know), a
  * request that has not fully arrived within the request timeout, and CONNECT, which this server (not a
- * proxy) refuses instead of dropping the connection.
+ * proxy) refuses instead of dropping the connection. Also the router's own refusals (a path that is not
+ * valid percent-encoding, a path parameter longer than Fastify's bound), which bypass the error handler.
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ApiErrorCode } from './errors.ts';
 
 /** The methods the router knows, for the Allow header of a 405. */
@@ -49,4 +51,12 @@ export function onClientError(error: NodeJS.ErrnoException, socket: Duplex): voi
 export function onConnect(_request: IncomingMessage, socket: Duplex): void {
   socket.on('error', () => {});
   answer(socket, new ApiError('method_not_allowed', 'CONNECT is not supported: this server is an API, not a proxy', null, { allow: ALLOWED_METHODS }));
+}
+
+/** Fastify's `frameworkErrors`: what the router refuses before any route or error handler runs. */
+export function onFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const apiError = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ApiError('uri_too_long', 'a path parameter is too long')
+    : error.code === 'FST_ERR_BAD_URL' ? new ApiError('invalid_request', 'the path is not valid percent-encoded UTF-8')
+    : new ApiError('invalid_request', 'the request could not be routed');
+  void reply.code(apiError.status).send(apiError.toBody());
 }

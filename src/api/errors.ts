@@ -17,6 +17,7 @@ const CATALOG = {
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   request_timeout: { status: 408, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
+  uri_too_long: { status: 414, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   invalid_parameter: { status: 422, type: 'invalid_request_error' },
   // DeepSeek's exact 401 and 402 bodies carry code "invalid_request_error"; clients match on them.

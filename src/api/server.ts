@@ -10,9 +10,10 @@ import { PlatformError } from '../platform/errors.ts';
 import type { Assistant } from '../platform/assistant.ts';
 import type { Caller } from '../platform/gate.ts';
 import type { Platform } from '../platform/platform.ts';
-import { onClientError, onConnect } from './client-errors.ts';
+import { onClientError, onConnect, onFrameworkError } from './client-errors.ts';
 import { ApiError, fromPlatformError } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
+import { collectOpenApi } from './openapi.ts';
 import { checkMetricsAccess, isAdminRequest } from './probe-access.ts';
 import { Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -68,11 +69,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // at the interval (30 s by default, too coarse for short timeouts).
     http: { requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) },
     clientErrorHandler: onClientError,
+    frameworkErrors: onFrameworkError,
     // Strict validation: "1" is not a number, and unknown fields are refused (schemas/strict.ts).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   app.server.on('connect', onConnect);
   useStrictSchemas(app);
+  const openApi = collectOpenApi(app);
   const assistant = options.assistant;
   const context: AppContext = { models: options.models, platform: options.platform, assistant, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
 
@@ -108,6 +111,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       models: context.models.list().map((m) => ({ id: m.id, state: m.state, restarts: m.client?.restarts ?? 0 })),
     }),
   }));
+  app.get('/openapi.json', async () => openApi());
   app.get('/metrics', async (request, reply) => {
     await checkMetricsAccess(context.platform, request, options.metricsToken);
     void reply.type(context.metrics.registry.contentType);

@@ -75,6 +75,11 @@ describe('errors below the router', () => {
     assertShape(connect, 405, 'method_not_allowed');
   });
 
+  it('answers what the router refuses: a path that is not valid percent-encoding, a path parameter past its bound', async () => {
+    assertShape(await raw(port(), ['GET /v1/models/%E0%A4%A HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n']), 400, 'invalid_request');
+    assertShape(await raw(port(), [`GET /v1/models/${'m'.repeat(500)} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`]), 414, 'uri_too_long');
+  });
+
   it('answers a body that never finishes with 408 once the request timeout passes', async () => {
     const started = Date.now();
     const answer = await raw(port(), [
@@ -96,5 +101,26 @@ describe('errors below the router', () => {
       if (Date.now() - started > REQUEST_TIMEOUT_MS * 2) break;
     }
     assert.ok(Date.now() - started > REQUEST_TIMEOUT_MS * 2, `the stream ran past the request timeout (${chunks} chunks)`);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  const server = serverForSuite(async () => [await tinyModel('llama')], { assistant: true });
+
+  it('lists every route with the schemas that validate it', async () => {
+    const document = (await (await fetch(`${server().origin}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }> }; parameters?: Array<{ name: string }> }>>;
+    };
+    assert.equal(document.openapi, '3.1.0');
+    for (const [path, method] of [['/v1/chat/completions', 'post'], ['/v1/models/{id}', 'get'], ['/admin/keys', 'post'], ['/admin/usage', 'get'], ['/app/api/admin/accounts/{username}/limits', 'put'], ['/health', 'get'], ['/openapi.json', 'get']]) {
+      assert.ok(document.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
+    }
+    const createKey = document.paths['/admin/keys'].post.requestBody!.content['application/json'].schema;
+    assert.equal(createKey.additionalProperties, false, 'the strict schema, as validated');
+    assert.ok('budget_tokens' in createKey.properties);
+    const chat = document.paths['/v1/chat/completions'].post.requestBody!.content['application/json'].schema;
+    assert.ok(['messages', 'top_k', 'parallel_tool_calls'].every((field) => field in chat.properties), 'core fields and the listed vendor extensions');
+    assert.deepEqual(document.paths['/admin/usage'].get.parameters!.map((p) => p.name), ['tenant', 'since', 'by']);
   });
 });
