@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface HubFile {
   readonly bytes: Buffer;
-  /** Drop the connection after this many body bytes, on the first GET only. */
+  /** Drop the connection after exactly this many body bytes have been sent, on the first GET only. */
   dropAfterBytes?: number;
   /** Flip one byte in every body served. */
   corrupt?: boolean;
@@ -125,9 +125,9 @@ async function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, f
     const chunk = body.subarray(offset, Math.min(body.length, offset + CHUNK_BYTES));
     if (dropAt !== undefined && offset + chunk.length > dropAt) {
       dropped.add(file);
-      res.write(chunk.subarray(0, dropAt - offset));
-      await sleep(20);
-      return void res.destroy();
+      // Drop only once every byte up to dropAt has left Node's buffer: destroy() discards what is still
+      // queued, so a fixed pause lost bytes whenever the client was slow to read (a loaded machine).
+      return void res.write(chunk.subarray(0, dropAt - offset), () => res.destroy());
     }
     if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
     if (file.chunkDelayMs) await sleep(file.chunkDelayMs);
