@@ -199,7 +199,7 @@ export class Gate {
     const lease = this.#options.lease;
     const reserve = (tokens: number) => {
       const now = Date.now();
-      return this.store.reserveBudget({ id: requestId, keyId: key.id, tokens, holder: lease.holder, createdAt: now }, lease.expiresAt(now));
+      return this.store.reserveBudget({ id: requestId, keyId: key.id, tokens, holder: lease.holder, createdAt: now }, lease.renewalFor(now));
     };
     if (await reserve(wantTokens)) return wantTokens;
     for (let attempt = 0; attempt < BUDGET_RETRIES; attempt++) {

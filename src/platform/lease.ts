@@ -19,6 +19,8 @@ export class Lease {
   readonly #store: PlatformStore;
   readonly #timer: NodeJS.Timeout;
   #renewing: Promise<void> = Promise.resolve();
+  /** Until when the store holds this lease, as of the last renewal that succeeded. */
+  #renewedUntil = 0;
 
   private constructor(store: PlatformStore, ttlMs: number) {
     this.#store = store;
@@ -34,14 +36,23 @@ export class Lease {
     return lease;
   }
 
-  /** When a reservation made now stays this holder's at least until. */
   expiresAt(now = Date.now()): number {
     return now + this.ttlMs;
+  }
+
+  /**
+   * What a reservation made now must renew the lease to, or null while the lease surely holds: with a third
+   * of its time to live left, no other process can have reclaimed it. Only a holder whose renewals ran late
+   * (a stalled event loop) pays for renewing inside the reservation.
+   */
+  renewalFor(now = Date.now()): number | null {
+    return now < this.#renewedUntil - this.ttlMs / 3 ? null : this.expiresAt(now);
   }
 
   /** Renew this holder's lease, then free what lapsed holders left behind. */
   async renew(now = Date.now()): Promise<void> {
     await this.#store.renewLease(this.holder, this.expiresAt(now));
+    this.#renewedUntil = this.expiresAt(now);
     await this.#store.reclaimExpiredReservations(now);
   }
 

@@ -100,8 +100,10 @@ export function runStoreContract(name: string, newStore: () => Promise<PlatformS
       await store.releaseHolder('c');
       assert.equal((await store.key(key.id))?.reservedTokens, 100, 'c stopped: its reservation went with it; b\'s stays');
       assert.equal(await store.reserveBudget({ id: 'a2', keyId: key.id, tokens: 100, holder: 'a', createdAt: 1 }, 9_000), true, 'a lapsed holder that comes back renews as it reserves');
-      assert.equal(await store.reclaimExpiredReservations(6_000), 100, 'b lapsed at 5000; a holds until 9000');
-      assert.equal((await store.key(key.id))?.reservedTokens, 100);
+      await store.renewLease('d', 9_000);
+      assert.equal(await store.reserveBudget({ id: 'd1', keyId: key.id, tokens: 100, holder: 'd', createdAt: 1 }, null), true, 'a holder sure of its lease reserves without renewing');
+      assert.equal(await store.reclaimExpiredReservations(6_000), 100, 'b lapsed at 5000; a and d hold until 9000');
+      assert.equal((await store.key(key.id))?.reservedTokens, 200);
       await store.close();
     });
 

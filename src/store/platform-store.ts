@@ -166,10 +166,11 @@ export interface PlatformStore {
   hasKeys(): Promise<boolean>;
 
   /**
-   * Atomically reserve tokens of a key's budget and renew the holder's lease to `leaseExpiresAt`; false
-   * (and nothing reserved) when the tokens are not left.
+   * Atomically reserve tokens of a key's budget; false (and nothing reserved) when they are not left. With
+   * `renewLeaseTo`, the holder's lease is renewed in the same transaction (a holder that cannot be sure its
+   * lease is still live: one whose renewals were late); null when the holder knows it is.
    */
-  reserveBudget(reservation: BudgetReservation, leaseExpiresAt: number): Promise<boolean>;
+  reserveBudget(reservation: BudgetReservation, renewLeaseTo: number | null): Promise<boolean>;
   /** A holder's claim to be alive until `expiresAt`: its reservations stay its own until then. */
   renewLease(holder: string, expiresAt: number): Promise<void>;
   /**

@@ -138,8 +138,8 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     return tokens;
   };
 
-  const reserve = db.transaction((reservation: BudgetReservation, leaseExpiresAt: number): boolean => {
-    renewLease.run(reservation.holder, leaseExpiresAt);
+  const reserve = db.transaction((reservation: BudgetReservation, renewLeaseTo: number | null): boolean => {
+    if (renewLeaseTo !== null) renewLease.run(reservation.holder, renewLeaseTo);
     if (reserveTokens.run(reservation).changes === 0) return false;
     insertReservation.run(reservation);
     return true;
@@ -245,8 +245,8 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
       return sql('SELECT EXISTS (SELECT 1 FROM api_keys WHERE session_only = 0) AS any').pluck().get() === 1;
     },
 
-    async reserveBudget(reservation, leaseExpiresAt) {
-      return reserve.immediate(reservation, leaseExpiresAt);
+    async reserveBudget(reservation, renewLeaseTo) {
+      return reserve.immediate(reservation, renewLeaseTo);
     },
     async renewLease(holder, expiresAt) {
       renewLease.run(holder, expiresAt);
