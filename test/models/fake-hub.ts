@@ -3,12 +3,11 @@
  * 302 from `/<repo>/resolve/<rev>/<file>` to a CDN on another origin (`localhost` instead of `127.0.0.1`)
  * carrying `x-linked-etag` (the SHA-256) and `x-linked-size`; Range support with 206 on the CDN;
  * `x-error-code` on failures; `/api/models/<repo>/revision/<rev>` listing files. Faults are switched on per
- * file: drop the connection midway once, serve corrupted bytes, or trickle slowly.
+ * file: drop the connection midway once, serve corrupted bytes, or hold the body until the test says.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface HubFile {
   readonly bytes: Buffer;
@@ -16,8 +15,8 @@ export interface HubFile {
   dropAfterBytes?: number;
   /** Flip one byte in every body served. */
   corrupt?: boolean;
-  /** Pause between 64 KiB chunks, so concurrent pulls overlap. */
-  chunkDelayMs?: number;
+  /** After the first 64 KiB chunk, wait for this before sending the rest, so a test can make pulls overlap for sure. */
+  holdUntil?: Promise<void>;
 }
 
 export interface HubRequest {
@@ -130,7 +129,7 @@ async function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, f
       return void res.write(chunk.subarray(0, dropAt - offset), () => res.destroy());
     }
     if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-    if (file.chunkDelayMs) await sleep(file.chunkDelayMs);
+    if (file.holdUntil && offset === 0) await file.holdUntil;
     if (res.destroyed) return;
   }
   res.end();

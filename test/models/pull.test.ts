@@ -112,10 +112,16 @@ describe('seekstack pull', () => {
   });
 
   it('lets two concurrent pulls of one file share one download without corrupting it', async (t) => {
-    const hub = await hubWith(t, { [FILE]: { bytes: model, chunkDelayMs: 20 } });
+    // The download is held after its first chunk until one pull says it waits for the other: however slowly
+    // either process starts, they overlap.
+    let release!: () => void;
+    const hub = await hubWith(t, { [FILE]: { bytes: model, holdUntil: new Promise<void>((resolve) => (release = resolve)) } });
     const dataDir = scratchDir();
     const args = ['pull', `${REPO}:${FILE}`, '--data-dir', dataDir, '--endpoint', hub.endpoint];
-    const [first, second] = await Promise.all([runCli(args), runCli(args)]);
+    const releaseOnWait = (stdout: string) => {
+      if (stdout.includes('another pull is downloading it; waiting')) release();
+    };
+    const [first, second] = await Promise.all([runCli(args, {}, releaseOnWait), runCli(args, {}, releaseOnWait)]);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(second.code, 0, second.stderr);
     assert.match(first.stdout + second.stdout, /another pull is downloading it; waiting/);
