@@ -35,7 +35,11 @@ export interface ChatPrompt {
 export async function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest): Promise<ChatPrompt> {
   const { info } = resolved.model;
   const { template, capabilities } = templateFor(info.chatTemplate ?? CHATML);
-  const toolsOn = body.tools !== undefined && body.tools.length > 0 && body.tool_choice !== 'none';
+  const hasTools = body.tools !== undefined && body.tools.length > 0;
+  if (!hasTools && body.tool_choice !== undefined && body.tool_choice !== 'auto' && body.tool_choice !== 'none') {
+    throw new ApiError('invalid_parameter', "tool_choice 'required' or a named function needs tools: this request has none to call", 'tool_choice');
+  }
+  const toolsOn = hasTools && body.tool_choice !== 'none';
   const toolFormat = toolsOn && capabilities.toolCallFormat !== 'none' ? capabilities.toolCallFormat : null;
   const grammar = toolsOn ? await forcedToolGrammar(body, toolFormat, resolved.model.id) : await responseGrammar(body);
   // A model named by itself thinks when its template can, as llama-server's default enable_thinking does:

@@ -14,7 +14,10 @@ const CATALOG = {
   // Not retryable: to the client the model cannot be used here at all, like one that does not exist.
   model_too_large: { status: 400, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  request_timeout: { status: 408, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
+  uri_too_long: { status: 414, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   invalid_parameter: { status: 422, type: 'invalid_request_error' },
   // DeepSeek's exact 401 and 402 bodies carry code "invalid_request_error"; clients match on them.
@@ -24,6 +27,7 @@ const CATALOG = {
   model_not_allowed: { status: 403, type: 'permission_error' },
   conflict: { status: 409, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  headers_too_large: { status: 431, type: 'invalid_request_error' },
   internal: { status: 500, type: 'server_error' },
   // Every 503 says when to come back: SDKs (openai's included) wait that long before their retry.
   overloaded: { status: 503, type: 'server_overloaded', retryAfterSeconds: 2 },

@@ -42,7 +42,8 @@ function toSampling(body: SamplingFields, index: number): SamplingParams {
     topP: body.top_p ?? 1,
     topK: body.top_k ?? 0,
     minP: body.min_p ?? 0,
-    seed: (seed + index) % 2 ** 31,
+    // Any integer a client sends maps into llama.cpp's non-negative seed range.
+    seed: (((seed + index) % 2 ** 31) + 2 ** 31) % 2 ** 31,
     presencePenalty: body.presence_penalty ?? 0,
     frequencyPenalty: body.frequency_penalty ?? 0,
     repetitionPenalty: body.repetition_penalty ?? 1,

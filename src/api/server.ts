@@ -10,7 +10,11 @@ import { PlatformError } from '../platform/errors.ts';
 import type { Assistant } from '../platform/assistant.ts';
 import type { Caller } from '../platform/gate.ts';
 import type { Platform } from '../platform/platform.ts';
+import { onClientError, onConnect, onFrameworkError } from './client-errors.ts';
 import { ApiError, fromPlatformError } from './errors.ts';
+import { parseJsonBody } from './json-body.ts';
+import { collectOpenApi } from './openapi.ts';
+import { checkMetricsAccess, isAdminRequest } from './probe-access.ts';
 import { Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { appRoutes } from './routes/app.ts';
@@ -21,6 +25,7 @@ import { chatRoutes } from './routes/chat.ts';
 import { completionRoutes } from './routes/completions.ts';
 import { modelRoutes } from './routes/models.ts';
 import { psRoutes } from './routes/ps.ts';
+import { useStrictSchemas } from './schemas/strict.ts';
 import { validationError } from './validation-error.ts';
 
 declare module 'fastify' {
@@ -37,6 +42,10 @@ export interface ServerOptions {
   assistant?: Assistant;
   /** Largest accepted request body. */
   bodyLimitBytes?: number;
+  /** How long a request (headers and body) may take to arrive before it is answered 408; default 60 s. */
+  requestTimeoutMs?: number;
+  /** The bearer token a metrics scraper sends (`--metrics-token`); an admin key works too. */
+  metricsToken?: string;
   /** Interval of `: keep-alive` SSE comments while a streamed request waits for its first token. */
   keepAliveMs?: number;
   logger?: boolean;
@@ -45,44 +54,38 @@ export interface ServerOptions {
 export interface AppContext {
   models: ModelRegistry;
   platform: Platform;
+  assistant?: Assistant;
   metrics: Metrics;
   keepAliveMs: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const requestTimeout = options.requestTimeoutMs ?? 60_000;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
-    // Strict validation: "1" is not a number, unknown fields are kept (OpenAI clients send extras).
+    requestTimeout,
+    // Given at creation too, where Node derives its header timeout from it; Node checks for late requests
+    // at the interval (30 s by default, too coarse for short timeouts).
+    http: { requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) },
+    clientErrorHandler: onClientError,
+    frameworkErrors: onFrameworkError,
+    // Strict validation: "1" is not a number, and unknown fields are refused (schemas/strict.ts).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
+  app.server.on('connect', onConnect);
+  useStrictSchemas(app);
+  const openApi = collectOpenApi(app);
   const assistant = options.assistant;
-  const context: AppContext = { models: options.models, platform: options.platform, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
+  const context: AppContext = { models: options.models, platform: options.platform, assistant, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
 
   // Only JSON bodies: Fastify's text/plain parser would turn a mislabelled body into a confusing 400.
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-    let text: string;
     try {
-      text = utf8.decode(body as Buffer);
-    } catch {
-      done(new ApiError('invalid_json', 'the request body is not valid UTF-8'), undefined);
-      return;
-    }
-    try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as Buffer));
     } catch (error) {
-      done(new ApiError('invalid_json', `the request body is not valid JSON: ${(error as Error).message}`), undefined);
-    }
-  });
-
-  // OpenAI clients send null for "not set"; treating it as absent keeps one schema per field.
-  app.addHook('preValidation', async (request) => {
-    const body = request.body;
-    if (body && typeof body === 'object' && !Array.isArray(body)) {
-      for (const [key, value] of Object.entries(body)) if (value === null) delete (body as Record<string, unknown>)[key];
+      done(error as ApiError, undefined);
     }
   });
 
@@ -101,15 +104,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     void reply.code(error.status).send(error.toBody());
   });
 
-  // Degraded (503) while a loaded engine is restarting or has stopped stepping with work pending, so a
-  // load balancer stops sending it requests that would wait.
-  app.get('/health', async (_request, reply) => {
+  // Anyone may ask whether the server is up, and it answers 503 'degraded' while a loaded engine is
+  // restarting or has stopped stepping with work pending, so a load balancer stops sending it requests
+  // that would wait; what it serves is for an admin key (probe-access.ts).
+  app.get('/health', async (request, reply) => {
     const models = context.models.list().map((m) => ({ id: m.id, state: m.state, engine: m.client?.health().status ?? null, restarts: m.client?.restarts ?? 0 }));
     const isDegraded = models.some((m) => m.engine !== null && m.engine !== 'ok');
     void reply.code(isDegraded ? 503 : 200);
-    return { status: isDegraded ? 'degraded' : 'ok', models };
+    return { status: isDegraded ? 'degraded' : 'ok', ...((await isAdminRequest(context.platform, request)) && { models }) };
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/openapi.json', async () => openApi());
+  app.get('/metrics', async (request, reply) => {
+    await checkMetricsAccess(context.platform, request, options.metricsToken);
     void reply.type(context.metrics.registry.contentType);
     return context.metrics.registry.metrics();
   });

@@ -1,7 +1,7 @@
 /**
  * Turns Fastify's schema validation error into the API's: a missing field or a body that is not an
  * object is a malformed request (400); a field with a wrong type or value is an invalid parameter
- * (422) whose message names the parameter and what it must be.
+ * (422) whose message names the parameter and what it must be; so is a field the route does not know.
  */
 import type { FastifyError } from 'fastify';
 import { ApiError } from './errors.ts';
@@ -15,9 +15,23 @@ export function validationError(error: FastifyError): ApiError {
     const param = [...pointer, missing].join('.');
     return new ApiError('invalid_request', `missing required parameter '${param}'`, param);
   }
+  if (issue.keyword === 'additionalProperties') {
+    const param = paramName([...pointer, String((issue.params as { additionalProperty?: string }).additionalProperty)]);
+    return new ApiError('invalid_parameter', `unknown parameter '${param}'${where(error)}: check its spelling (names are snake_case)`, param);
+  }
   if (pointer.length === 0) return new ApiError('invalid_request', `the request body ${issue.message}`);
-  const param = pointer.map((p) => (/^\d+$/.test(p) ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  const param = paramName(pointer);
   return new ApiError('invalid_parameter', `${param} ${describe(issue)}`, param);
+}
+
+/** `messages`, `0`, `content` → `messages[0].content`. */
+function paramName(pointer: string[]): string {
+  return pointer.map((p) => (/^\d+$/.test(p) ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+}
+
+function where(error: FastifyError): string {
+  const context = (error as FastifyError & { validationContext?: string }).validationContext;
+  return context === 'querystring' ? ' in the query string' : context === 'params' ? ' in the path' : '';
 }
 
 function describe(issue: NonNullable<FastifyError['validation']>[number]): string {

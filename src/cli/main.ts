@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   usage: { summary: 'metered usage by day, model, key or tenant', load: () => import('./commands/usage.ts') },
   prices: { summary: 'per-model prices that give the usage ledger its cost', load: () => import('./commands/prices.ts') },
   audit: { summary: 'verify or list the hash-chained audit log', load: () => import('./commands/audit.ts') },
+  users: { summary: "the assistant app's accounts: create one (the first administrator), list them", load: () => import('./commands/users.ts') },
 };
 
 function usage(): string {
@@ -27,7 +28,7 @@ function usage(): string {
 }
 
 const [name, ...args] = process.argv.slice(2);
-const command = name === undefined ? undefined : COMMANDS[name];
+const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 if (!command) {
   process.stderr.write(name && !['-h', '--help', 'help'].includes(name) ? `unknown command: ${name}\n\n${usage()}` : usage());
   process.exitCode = name && !['-h', '--help', 'help'].includes(name) ? 2 : 0;

@@ -18,7 +18,7 @@ export interface Subcommand {
 
 export async function dispatch(command: string, args: string[], subcommands: Record<string, Subcommand>): Promise<number> {
   const [name, ...rest] = args;
-  const subcommand = name === undefined ? undefined : subcommands[name];
+  const subcommand = name !== undefined && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
   if (!subcommand) {
     const usage = Object.entries(subcommands).map(([sub, s]) => `  seekstack ${command} ${sub} ${s.usage}`).join('\n');
     console.error(`${name === undefined || ['-h', '--help'].includes(name) ? '' : `seekstack ${command}: unknown subcommand '${name}'\n`}usage:\n${usage}`);

@@ -78,7 +78,8 @@ export interface ModelMatch {
   thinking?: boolean;
 }
 
-export const ALIASES: Record<string, boolean> = { 'deepseek-chat': false, 'deepseek-reasoner': true };
+/** DeepSeek's names for the default model with thinking off / on (a Map: no name can reach Object.prototype). */
+export const ALIASES: ReadonlyMap<string, boolean> = new Map([['deepseek-chat', false], ['deepseek-reasoner', true]]);
 
 /** Compute buffers grow with the model and the batch; a tenth of the rest plus 256 MiB covers llama.cpp's on CPU. */
 const OVERHEAD_FIXED_BYTES = 256 * 2 ** 20;
@@ -160,7 +161,7 @@ export class ModelRegistry extends EventEmitter {
         continue;
       }
       const file = path.basename(config.modelPath);
-      const id = [name, generalName, file.replace(/\.gguf$/i, ''), config.modelPath].find((n) => n !== undefined && !this.#byName.has(n) && !(n in ALIASES)) as string;
+      const id = [name, generalName, file.replace(/\.gguf$/i, ''), config.modelPath].find((n) => n !== undefined && !this.#byName.has(n) && !ALIASES.has(n)) as string;
       const entry = new Entry(id, config, memoryOf(config));
       this.#entries.push(entry);
       for (const n of [id, generalName, file, file.replace(/\.gguf$/i, '')]) if (!this.#byName.has(n)) this.#byName.set(n, entry);
@@ -185,7 +186,8 @@ export class ModelRegistry extends EventEmitter {
 
   /** Names only: nothing is loaded. */
   resolve(name: string): ModelMatch | null {
-    if (name in ALIASES) return { model: this.#entries[0], thinking: ALIASES[name] };
+    const thinking = ALIASES.get(name);
+    if (thinking !== undefined) return { model: this.#entries[0], thinking };
     const model = this.#byName.get(name);
     return model ? { model } : null;
   }

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelError } from './errors.ts';
 import type { Hub, RemoteFile } from './hub.ts';
 import { withLock } from './lock.ts';
+import { ReadAhead } from './read-ahead.ts';
 
 export type PullEvent =
   /** Another pull of the same file holds its lock; this one waits and then uses its result. */
@@ -32,6 +33,8 @@ interface Partial {
 }
 
 const RETRY_DELAY_MS = 500;
+/** Bytes received ahead of the disk (see read-ahead.ts). */
+const MAX_READ_AHEAD_BYTES = 64 * 1024 * 1024;
 
 export function partialPath(dest: string): string {
   return `${dest}.partial`;
@@ -113,19 +116,24 @@ async function receive(response: Response, remote: RemoteFile, partialFile: stri
   try {
     const report = () => options.onEvent({ kind: 'progress', file: remote.file, receivedBytes: partial.bytes, totalBytes: remote.sizeBytes });
     report();
-    const reader = response.body![Symbol.asyncIterator]();
-    for (;;) {
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = await reader.next();
-      } catch (error) {
-        throw new Interrupted((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+    const body = new ReadAhead(response.body!, MAX_READ_AHEAD_BYTES);
+    try {
+      for (;;) {
+        let chunk: Uint8Array | null;
+        try {
+          chunk = await body.next();
+        } catch (error) {
+          throw new Interrupted((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+        }
+        if (!chunk) break;
+        await write(handle, chunk, partialFile);
+        partial.hash.update(chunk);
+        partial.bytes += chunk.length;
+        report();
       }
-      if (next.done) break;
-      await write(handle, next.value, partialFile);
-      partial.hash.update(next.value);
-      partial.bytes += next.value.length;
-      report();
+    } catch (error) {
+      await body.cancel();
+      throw error;
     }
   } finally {
     await handle.close();

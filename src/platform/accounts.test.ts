@@ -36,6 +36,24 @@ describe('accounts', () => {
     await assert.rejects(accounts.signUp('carol', 'password-c'), { code: 'permission_denied' });
   });
 
+  it('on a server reachable from the network, lets no visitor sign up, not even the first; the operator creates accounts', async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-accounts-'));
+    const platform = await openPlatform(dir, { isExposed: true });
+    const assistant = await openAssistant(dir, platform);
+    t.after(async () => {
+      await assistant.close();
+      await platform.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    assert.equal(await assistant.accounts.isSignUpOpen(), false);
+    await assert.rejects(assistant.accounts.signUp('alice', 'password-a'), { code: 'permission_denied' });
+    const { user } = await assistant.accounts.createAccount('alice', 'password-a', { isAdmin: true, actor: 'cli:test' });
+    assert.equal(user.isAdmin, true);
+    assert.equal(await assistant.accounts.isSignUpOpen(), false, 'still closed: the administrator has not opened it');
+    await assistant.settings.update({ isSignUpOpen: true });
+    assert.equal((await assistant.accounts.signUp('bob', 'password-b')).session.user.isAdmin, false);
+  });
+
   it('resumes a session only with its exact cookie, and signs in only with the right password, throttled', async (t) => {
     const { accounts } = await open(t);
     const { session } = await accounts.signUp('alice', 'password-a');

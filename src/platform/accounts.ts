@@ -45,35 +45,72 @@ function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_CHARS) throw new PlatformError('invalid', `a password needs at least ${MIN_PASSWORD_CHARS} characters`);
 }
 
+function checkNewAccount(username: string, password: string): void {
+  if (!USERNAME.test(username)) throw new PlatformError('invalid', "a username is 1–48 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  checkPassword(password);
+}
+
+/** Told only after the password was right, so a disabled account's name is not revealed to a guesser. */
+function refuseDisabled(user: UserRecord): void {
+  if (user.disabledAt !== null) throw new PlatformError('permission_denied', 'this account is disabled; ask the server\'s administrator');
+}
+
+/** What decides whether strangers are kept out: the gate (keys required, or listening beyond loopback). */
+export interface AccessPolicy {
+  isClosed(): Promise<boolean>;
+}
+
 export class Accounts {
   readonly #store: AssistantStore;
   readonly #admin: PlatformAdmin;
   readonly #settings: AppSettings;
   readonly #throttle: LoginThrottle;
+  readonly #policy: AccessPolicy;
 
-  constructor(store: AssistantStore, admin: PlatformAdmin, settings: AppSettings, throttle: LoginThrottle) {
+  constructor(store: AssistantStore, admin: PlatformAdmin, settings: AppSettings, throttle: LoginThrottle, policy: AccessPolicy) {
     this.#store = store;
     this.#admin = admin;
     this.#settings = settings;
     this.#throttle = throttle;
+    this.#policy = policy;
   }
 
-  /** Whether the sign-up form should be offered: always for the first user, then as the administrator set. */
+  /**
+   * Whether a visitor may create an account. A server closed to strangers (keys required, or reachable
+   * from the network) admits nobody unless the administrator opened sign-up, and never makes its first
+   * visitor the administrator: the operator creates that account (`seekstack users create --admin`). A
+   * loopback server without keys is one person's: its first visitor becomes the administrator.
+   */
   async isSignUpOpen(): Promise<boolean> {
-    return (await this.#store.countUsers()) === 0 || (await this.#settings.get()).isSignUpOpen;
+    const isClosed = await this.#policy.isClosed();
+    if ((await this.#store.countUsers()) === 0) return !isClosed;
+    return (await this.#settings.get()).isSignUpOpen ?? !isClosed;
   }
 
-  /** Returns the session and the recovery key, which is shown this once and never stored. */
+  /** A visitor's sign-up, as the policy allows. Returns the session and the recovery key, shown this once and never stored. */
   async signUp(username: string, password: string): Promise<{ session: IssuedSession; recoveryKey: string }> {
-    if (!USERNAME.test(username)) throw new PlatformError('invalid', "a username is 1–48 letters, digits, '.', '_' or '-', starting with a letter or digit");
-    checkPassword(password);
-    if (!(await this.isSignUpOpen())) throw new PlatformError('permission_denied', 'sign-up is closed on this server; ask its administrator for an account');
+    checkNewAccount(username, password);
+    if (!(await this.isSignUpOpen())) {
+      const why = (await this.#store.countUsers()) === 0
+        ? 'this server has no administrator yet: its operator creates one with `seekstack users create <name> --admin`'
+        : 'sign-up is closed on this server; ask its administrator for an account';
+      throw new PlatformError('permission_denied', why);
+    }
+    const { user, dataKey, recoveryKey } = await this.createAccount(username, password, { isAdmin: (await this.#store.countUsers()) === 0, actor: `app:${username}` });
+    return { session: await this.#issue(user, dataKey), recoveryKey };
+  }
+
+  /**
+   * An account with its own tenant and session-only key, limited as the administrator's defaults say; the
+   * operator's CLI calls this directly. The recovery key is shown this once and never stored.
+   */
+  async createAccount(username: string, password: string, options: { isAdmin: boolean; actor: string }): Promise<{ user: UserRecord; dataKey: Buffer; recoveryKey: string }> {
+    checkNewAccount(username, password);
     if (await this.#store.userByName(username)) throw new PlatformError('conflict', `the username '${username}' is taken`);
-    const isAdmin = (await this.#store.countUsers()) === 0;
-    const actor = `app:${username}`;
+    const { actor, isAdmin } = options;
     const tenant = await this.#admin.createTenant(`app.${username}.${randomBytes(4).toString('hex')}`, actor);
     const { key } = await this.#admin.createKey(
-      { ...UNLIMITED_KEY, tenant: tenant.name, name: 'assistant app', isSessionOnly: true },
+      { ...UNLIMITED_KEY, ...(await this.#settings.get()).defaultLimits, tenant: tenant.name, name: 'assistant app', isSessionOnly: true },
       actor,
     );
     const dataKey = randomKey();
@@ -86,7 +123,7 @@ export class Accounts {
       keyByRecovery: seal(expandKey(recoverySecret, 'recovery'), dataKey, recoveryAad(username)),
       retentionDays: null, createdAt: Date.now(),
     });
-    return { session: await this.#issue(user, dataKey), recoveryKey: RECOVERY_PREFIX + recoverySecret.toString('base64url') };
+    return { user, dataKey, recoveryKey: RECOVERY_PREFIX + recoverySecret.toString('base64url') };
   }
 
   async signIn(username: string, password: string, address: string): Promise<IssuedSession> {
@@ -103,7 +140,7 @@ export class Accounts {
     if (!session || session.expiresAt <= Date.now() || !isSameSecret(sha256(secret), session.tokenHash)) return null;
     const dataKey = open(expandKey(secret, 'session'), session.sealedKey, sessionAad(sessionId));
     const user = dataKey && (await this.#store.user(session.userId));
-    if (!dataKey || !user) return null;
+    if (!dataKey || !user || user.disabledAt !== null) return null;
     return { user, sessionId, dataKey, csrfToken: csrfTokenOf(secret) };
   }
 
@@ -131,6 +168,7 @@ export class Accounts {
       throw new PlatformError('authentication_failed', 'the username or recovery key is wrong');
     }
     this.#throttle.succeed(username);
+    refuseDisabled(user);
     await this.#setPassword(user, dataKey, newPassword);
     await this.#store.deleteUserSessions(user.id, null);
     return this.#issue(user, dataKey);
@@ -160,6 +198,7 @@ export class Accounts {
       throw new PlatformError('authentication_failed', 'the username or password is wrong');
     }
     this.#throttle.succeed(username);
+    refuseDisabled(user);
     return { user, dataKey };
   }
 

@@ -5,13 +5,16 @@
  */
 import { appendAudit, verifyAudit, type AuditVerdict } from './audit.ts';
 import { PlatformError } from './errors.ts';
-import { generateKey, hashKey } from './keys.ts';
+import { generateKey, hashKey, MAX_KEY_LIFETIME_MS } from './keys.ts';
+import { checkLimits } from './app-settings.ts';
 import {
   ConflictError,
+  type AuditEntry,
   type KeyLimits,
   type KeyRecord,
   type ModelPrice,
   type PlatformStore,
+  type RateAndBudget,
   type TenantRecord,
   type UsageGrouping,
   type UsageRow,
@@ -69,6 +72,9 @@ export class PlatformAdmin {
     for (const [name, value] of [['rpm', request.rpm], ['tpm', request.tpm], ['max-concurrency', request.maxConcurrency], ['budget-tokens', request.budgetTokens]] as const) {
       if (value !== null && (!Number.isSafeInteger(value) || value <= 0)) throw new PlatformError('invalid', `${name} must be a positive integer, got ${value}`);
     }
+    if (request.expiresInMs !== null && !(request.expiresInMs > 0 && request.expiresInMs <= MAX_KEY_LIFETIME_MS)) {
+      throw new PlatformError('invalid', `a key's lifetime is between 1 minute and ${MAX_KEY_LIFETIME_MS / 86_400_000} days (10 years)`);
+    }
     const generated = generateKey();
     const now = Date.now();
     const key = await this.#store.createKey({
@@ -101,6 +107,19 @@ export class PlatformAdmin {
     if (!(await this.#store.revokeKey(id, Date.now()))) throw new PlatformError('conflict', `the API key '${id}' is already revoked`);
     await appendAudit(this.#store, this.#secret, { actor, action: 'key.revoke', target: id, details: { tenant: key.tenantName } });
     return (await this.#store.key(id))!;
+  }
+
+  /** New limits for a key, from its next request on; null fields are unlimited. */
+  async setKeyLimits(id: string, limits: RateAndBudget, actor: string): Promise<KeyRecord> {
+    checkLimits(limits);
+    if (!(await this.#store.setKeyLimits(id, limits))) throw new PlatformError('not_found', `no API key with id '${id}' (seekstack keys list shows them)`);
+    await this.record({ actor, action: 'key.limits', target: id, details: { ...limits } });
+    return (await this.#store.key(id))!;
+  }
+
+  /** Appends a change made elsewhere (the assistant app's accounts) to the audit log. */
+  async record(entry: AuditEntry): Promise<void> {
+    await appendAudit(this.#store, this.#secret, entry);
   }
 
   async usage(request: UsageRequest): Promise<UsageRow[]> {
@@ -140,9 +159,13 @@ export class PlatformAdmin {
   }
 }
 
-/** `--since 2026-11-01` or `--since 7d` (that many days back, today included) → the first UTC day. */
+/** How far back `--since Nd` may reach: a century, which covers any ledger. */
+export const MAX_SINCE_DAYS = 36_500;
+
+/** `--since 2026-11-01` or `--since 7d` (that many days back, today included, at most MAX_SINCE_DAYS) → the first UTC day. */
 export function sinceDay(text: string, now = Date.now()): string | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))) return text;
-  const match = /^(\d+)d$/.exec(text);
-  return match ? new Date(now - (Number(match[1]) - 1) * 86_400_000).toISOString().slice(0, 10) : null;
+  const match = /^(\d{1,6})d$/.exec(text);
+  if (!match || Number(match[1]) > MAX_SINCE_DAYS) return null;
+  return new Date(now - (Number(match[1]) - 1) * 86_400_000).toISOString().slice(0, 10);
 }

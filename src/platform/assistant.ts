@@ -4,6 +4,7 @@
  * connection to the platform's database), accounts, history, the administrator's settings, and the
  * periodic sweep that applies retention periods and drops expired sessions.
  */
+import { AccountAdmin } from './account-admin.ts';
 import { Accounts } from './accounts.ts';
 import { AppSettings } from './app-settings.ts';
 import { History } from './history.ts';
@@ -16,6 +17,8 @@ import { createSqliteAssistantStore } from '../store/sqlite-assistant-store.ts';
 export interface Assistant {
   store: AssistantStore;
   accounts: Accounts;
+  /** The administrator's operations on accounts. */
+  accountAdmin: AccountAdmin;
   history: History;
   settings: AppSettings;
   /** Deletes conversations past their retention period and expired sessions; returns the conversations deleted. */
@@ -39,7 +42,8 @@ export async function openAssistant(dataDir: string, platform: Platform, options
   const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 3_600_000).unref();
   return {
     store,
-    accounts: new Accounts(store, platform.admin, settings, new LoginThrottle(options.throttle)),
+    accounts: new Accounts(store, platform.admin, settings, new LoginThrottle(options.throttle), platform.gate),
+    accountAdmin: new AccountAdmin(store, platform, settings),
     history: new History(store),
     settings,
     sweep,

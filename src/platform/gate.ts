@@ -4,10 +4,12 @@
  * (tenant + key), `admit` applies the key's model allow-list, rate limits and token budget and returns an
  * Admission, and the Admission's `settle` writes the ledger row and settles the budget when the request
  * ends, whichever way it ends. Budgets are reserved in the store (atomic there, so they hold across
- * processes); rate windows are per process (a shared limiter belongs to the scale-out tier).
+ * processes) under this process's lease; rate windows are per process (a shared limiter belongs to the
+ * scale-out tier).
  */
 import { PlatformError } from './errors.ts';
 import { hashKey } from './keys.ts';
+import type { Lease } from './lease.ts';
 import { RateLimiter, type RateTicket } from './rate-limiter.ts';
 import type { KeyRecord, PlatformStore, UsageRecord } from '../store/platform-store.ts';
 
@@ -41,8 +43,12 @@ export interface Outcome {
 export interface GateOptions {
   /** Require a key even before any exists (`--auth required`). */
   isAuthRequired: boolean;
+  /** The server listens beyond this machine (a non-loopback address), so strangers can reach it. */
+  isExposed?: boolean;
   /** The tenant that requests are attributed to while the server runs without keys. */
   openTenant: { id: number; name: string };
+  /** This process's lease, under which its budget reservations are held. */
+  lease: Lease;
 }
 
 const BUDGET_RETRIES = 3;
@@ -67,16 +73,14 @@ export class Admission {
   readonly #caller: Caller;
   readonly #request: AdmissionRequest;
   readonly #ticket: RateTicket | null;
-  readonly #reservedTokens: number;
   readonly #startedAt = performance.now();
   #isSettled = false;
 
-  constructor(gate: Gate, caller: Caller, request: AdmissionRequest, ticket: RateTicket | null, reservedTokens: number, maxTokensPerChoice: number, headers: Record<string, string>) {
+  constructor(gate: Gate, caller: Caller, request: AdmissionRequest, ticket: RateTicket | null, maxTokensPerChoice: number, headers: Record<string, string>) {
     this.#gate = gate;
     this.#caller = caller;
     this.#request = request;
     this.#ticket = ticket;
-    this.#reservedTokens = reservedTokens;
     this.maxTokensPerChoice = maxTokensPerChoice;
     this.headers = headers;
   }
@@ -93,11 +97,12 @@ export class Admission {
       createdAt: Date.now(),
       tenantId: this.#caller.tenantId,
       keyId: key?.id ?? null,
+      requestedModel: this.#request.requestedModel,
       model: this.#request.modelId,
       ...outcome,
       latencyMs: performance.now() - this.#startedAt,
     };
-    const settlement = key ? { keyId: key.id, reservedTokens: this.#reservedTokens, spentTokens: usedTokens } : null;
+    const settlement = key ? { keyId: key.id, reservationId: this.#request.requestId, spentTokens: usedTokens } : null;
     await this.#gate.store.recordUsage(record, settlement);
   }
 }
@@ -125,6 +130,15 @@ export class Gate {
   async isAuthRequired(): Promise<boolean> {
     this.#hasKeys ||= await this.store.hasKeys();
     return this.#options.isAuthRequired || this.#hasKeys;
+  }
+
+  /**
+   * Whether the server is closed to strangers: keys are required, or it listens beyond this machine. A
+   * closed server's assistant app lets nobody sign up unless its administrator opened sign-up, and its
+   * first administrator is created by the operator, never by the first visitor.
+   */
+  async isClosed(): Promise<boolean> {
+    return this.#options.isExposed === true || (await this.isAuthRequired());
   }
 
   async authenticate(authorization: string | undefined): Promise<Caller> {
@@ -155,7 +169,7 @@ export class Gate {
 
   async admit(caller: Caller, request: AdmissionRequest): Promise<Admission> {
     const key = caller.key;
-    if (!key) return new Admission(this, caller, request, null, 0, request.maxTokensPerChoice, {});
+    if (!key) return new Admission(this, caller, request, null, request.maxTokensPerChoice, {});
     if (!isModelAllowed(key, request.requestedModel, request.modelId)) {
       throw new PlatformError('model_not_allowed', `this API key may not use the model '${request.requestedModel}'; it may use: ${key.models?.join(', ')}`);
     }
@@ -164,13 +178,13 @@ export class Gate {
     const decision = this.#limiter.admit(key.id, key, wantTokens);
     if (!decision.isAdmitted) throw new PlatformError('rate_limited', decision.message, decision.headers);
     if (key.budgetTokens === null) {
-      return new Admission(this, caller, request, decision.ticket, 0, request.maxTokensPerChoice, decision.headers);
+      return new Admission(this, caller, request, decision.ticket, request.maxTokensPerChoice, decision.headers);
     }
     try {
-      const reserved = await this.#reserveBudget(key, promptTokens, request.choices, wantTokens);
+      const reserved = await this.#reserveBudget(key, request.requestId, promptTokens, request.choices, wantTokens);
       const maxTokensPerChoice = Math.floor((reserved - promptTokens) / request.choices);
       decision.ticket.setTokens(reserved);
-      return new Admission(this, caller, request, decision.ticket, reserved, maxTokensPerChoice, decision.headers);
+      return new Admission(this, caller, request, decision.ticket, maxTokensPerChoice, decision.headers);
     } catch (error) {
       decision.ticket.release(0);
       throw error;
@@ -181,8 +195,13 @@ export class Gate {
    * Reserve prompt + max output, or, when less is left, all that is left as long as every choice can
    * still produce one token: the answer is then cut short (finish_reason "length") instead of refused.
    */
-  async #reserveBudget(key: KeyRecord, promptTokens: number, choices: number, wantTokens: number): Promise<number> {
-    if (await this.store.reserveBudget(key.id, wantTokens)) return wantTokens;
+  async #reserveBudget(key: KeyRecord, requestId: string, promptTokens: number, choices: number, wantTokens: number): Promise<number> {
+    const lease = this.#options.lease;
+    const reserve = (tokens: number) => {
+      const now = Date.now();
+      return this.store.reserveBudget({ id: requestId, keyId: key.id, tokens, holder: lease.holder, createdAt: now }, lease.renewalFor(now));
+    };
+    if (await reserve(wantTokens)) return wantTokens;
     for (let attempt = 0; attempt < BUDGET_RETRIES; attempt++) {
       const fresh = await this.store.key(key.id);
       const left = fresh ? (fresh.budgetTokens ?? 0) - fresh.spentTokens - fresh.reservedTokens : 0;
@@ -191,7 +210,7 @@ export class Gate {
         throw new PlatformError('insufficient_balance', `Insufficient Balance: this API key has ${Math.max(0, left)} tokens of its budget left and this request needs at least ${need}`);
       }
       const tokens = promptTokens + choices * Math.floor((Math.min(left, wantTokens) - promptTokens) / choices);
-      if (await this.store.reserveBudget(key.id, tokens)) return tokens;
+      if (await reserve(tokens)) return tokens;
     }
     throw new PlatformError('insufficient_balance', 'Insufficient Balance: this API key\'s budget is being used by other requests right now; retry shortly');
   }

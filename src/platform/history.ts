@@ -45,7 +45,7 @@ export class History {
       body: sealText(who.dataKey, JSON.stringify(messages), aad(who.user.id, id, 'body')),
     });
     if (!saved) throw new PlatformError('not_found', `no conversation '${id}'`);
-    return { id, title, createdAt, updatedAt: now };
+    return { id, title, created_at: createdAt, updated_at: now };
   }
 
   async rename(who: SignedIn, id: string, title: string): Promise<void> {
@@ -63,10 +63,12 @@ export class History {
   }
 
   #item(who: SignedIn, row: ConversationSummary): ConversationItem {
-    return { id: row.id, title: openText(who.dataKey, row.title, aad(who.user.id, row.id, 'title')), createdAt: row.createdAt, updatedAt: row.updatedAt };
+    return { id: row.id, title: openText(who.dataKey, row.title, aad(who.user.id, row.id, 'title')), created_at: row.createdAt, updated_at: row.updatedAt };
   }
 
   #conversation(who: SignedIn, row: ConversationRecord): Conversation {
-    return { ...this.#item(who, row), messages: JSON.parse(openText(who.dataKey, row.body, aad(who.user.id, row.id, 'body'))) as ChatMessage[] };
+    const messages = JSON.parse(openText(who.dataKey, row.body, aad(who.user.id, row.id, 'body'))) as Array<ChatMessage & { reasoningMs?: number }>;
+    // Conversations saved before the API was all snake_case hold reasoningMs.
+    return { ...this.#item(who, row), messages: messages.map(({ reasoningMs, ...message }) => (reasoningMs === undefined ? message : { ...message, reasoning_ms: reasoningMs })) };
   }
 }

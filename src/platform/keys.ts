@@ -24,6 +24,9 @@ export function hashKey(serverSecret: Buffer, key: string): Buffer {
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
+/** The longest lifetime a key may be given: past it, a date would not survive being stored and listed. */
+export const MAX_KEY_LIFETIME_MS = 3650 * UNIT_MS.d;
+
 /** `30d`, `12h`, `90m`, `2w` → milliseconds; null when the text is not such a duration. */
 export function parseDuration(text: string): number | null {
   const match = /^(\d+)([mhdw])$/.exec(text.trim());

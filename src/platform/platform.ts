@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { PlatformAdmin } from './admin.ts';
 import { Gate } from './gate.ts';
+import { Lease } from './lease.ts';
 import { loadSecret } from './secret.ts';
 import { ConflictError, type PlatformStore } from '../store/platform-store.ts';
 import { startCheckpointer } from '../store/checkpointer.ts';
@@ -38,8 +39,12 @@ async function createOpenTenant(store: PlatformStore) {
 
 export interface PlatformOptions {
   isAuthRequired?: boolean;
+  /** The server listens on a non-loopback address. */
+  isExposed?: boolean;
   /** For the server: WAL checkpoints in a worker thread, never inside a request's commit. */
   checkpointInBackground?: boolean;
+  /** How long this process's reservations outlive its last lease renewal (default 30 s). */
+  leaseTtlMs?: number;
 }
 
 export async function openPlatform(dataDir: string, options: PlatformOptions = {}): Promise<Platform> {
@@ -48,13 +53,15 @@ export async function openPlatform(dataDir: string, options: PlatformOptions = {
   const checkpointer = options.checkpointInBackground ? startCheckpointer(db) : null;
   const store = createSqlitePlatformStore(db);
   const openTenant = (await store.tenant(OPEN_TENANT)) ?? (await createOpenTenant(store));
-  const gate = new Gate(store, secret, { isAuthRequired: options.isAuthRequired ?? false, openTenant });
+  const lease = await Lease.start(store, options.leaseTtlMs);
+  const gate = new Gate(store, secret, { isAuthRequired: options.isAuthRequired ?? false, isExposed: options.isExposed, openTenant, lease });
   return {
     store,
     admin: new PlatformAdmin(store, secret),
     gate,
     async close() {
       gate.close();
+      await lease.stop();
       await checkpointer?.stop();
       await store.close();
     },

@@ -42,6 +42,22 @@ export function runAssistantStoreContract(name: string, newStore: () => Promise<
       await store.close();
     });
 
+    it('lists users, and disables one (dropping its sessions) until it is enabled again', async () => {
+      const under = await newStore();
+      const { store } = under;
+      const alice = await newUser(under, 'alice', { isAdmin: true });
+      const bob = await newUser(under, 'bob');
+      assert.deepEqual((await store.listUsers()).map((u) => [u.username, u.disabledAt]), [['alice', null], ['bob', null]]);
+      await store.createSession({ id: 's', userId: bob.id, tokenHash: Buffer.from('h'), sealedKey: Buffer.from('k'), createdAt: 1, expiresAt: 10 ** 15 });
+      await store.setDisabled(bob.id, 42);
+      assert.equal((await store.user(bob.id))?.disabledAt, 42);
+      assert.equal(await store.session('s'), undefined, 'a disabled account is signed out everywhere');
+      await store.setDisabled(bob.id, null);
+      assert.equal((await store.userByName('bob'))?.disabledAt, null);
+      assert.equal((await store.user(alice.id))?.disabledAt, null);
+      await store.close();
+    });
+
     it('keeps sessions until deleted or expired', async () => {
       const under = await newStore();
       const { store } = under;

@@ -22,9 +22,11 @@ export interface UserRecord {
   /** Conversations older than this are deleted; null keeps them (up to the administrator's maximum). */
   retentionDays: number | null;
   createdAt: number;
+  /** Set while the administrator has disabled the account: it cannot sign in, and has no sessions. */
+  disabledAt: number | null;
 }
 
-export type NewUser = Omit<UserRecord, 'id'>;
+export type NewUser = Omit<UserRecord, 'id' | 'disabledAt'>;
 
 export interface PasswordChange {
   passwordSalt: Buffer;
@@ -58,6 +60,10 @@ export interface AssistantStore {
   user(id: number): Promise<UserRecord | undefined>;
   userByName(username: string): Promise<UserRecord | undefined>;
   countUsers(): Promise<number>;
+  /** Every user, oldest first. */
+  listUsers(): Promise<UserRecord[]>;
+  /** Disables the account at `at` (and drops its sessions), or enables it again with null. */
+  setDisabled(userId: number, at: number | null): Promise<void>;
   changePassword(userId: number, change: PasswordChange): Promise<void>;
   setRetention(userId: number, days: number | null): Promise<void>;
   /** Removes the user with their sessions and conversations. */

@@ -136,4 +136,54 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'reservations held under process leases, the requested model name in the ledger, disabled app accounts',
+    sql: `
+      -- A reservation belongs to the process that made it for as long as that process renews its lease;
+      -- no process clears another's. Reservations of the old kind (a bare counter) cannot be attributed.
+      CREATE TABLE process_leases (
+        holder     TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE budget_reservations (
+        id         TEXT PRIMARY KEY,
+        key_id     TEXT NOT NULL REFERENCES api_keys(id),
+        tokens     INTEGER NOT NULL,
+        holder     TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      -- No index on holder: only reservations in flight are rows, and an index would cost every request two more writes.
+      UPDATE api_keys SET reserved_tokens = 0;
+      -- Past year 9999 a time cannot be listed (observation: a key created with a huge lifetime broke
+      -- every listing); such keys are capped to the last representable day.
+      UPDATE api_keys SET expires_at = 253402300799999 WHERE expires_at > 253402300799999;
+
+      ALTER TABLE usage_ledger ADD COLUMN requested_model TEXT NOT NULL DEFAULT '';
+      UPDATE usage_ledger SET requested_model = model;
+      CREATE TABLE usage_daily_v3 (
+        day               TEXT NOT NULL,
+        tenant_id         INTEGER NOT NULL,
+        key_id            TEXT NOT NULL,
+        requested_model   TEXT NOT NULL,
+        model             TEXT NOT NULL,
+        requests          INTEGER NOT NULL,
+        prompt_tokens     INTEGER NOT NULL,
+        cache_hit_tokens  INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        reasoning_tokens  INTEGER NOT NULL,
+        cost              REAL NOT NULL,
+        PRIMARY KEY (day, tenant_id, key_id, requested_model, model)
+      ) WITHOUT ROWID;
+      INSERT INTO usage_daily_v3 SELECT day, tenant_id, key_id, model, model, requests, prompt_tokens, cache_hit_tokens,
+        completion_tokens, reasoning_tokens, cost FROM usage_daily;
+      DROP TABLE usage_daily;
+      ALTER TABLE usage_daily_v3 RENAME TO usage_daily;
+
+      ALTER TABLE app_users ADD COLUMN disabled_at INTEGER;
+      -- Sign-up used to default to open and was stored as such by any settings change; from now on unset
+      -- follows the server's access policy, so only an explicit "closed" is kept.
+      UPDATE app_settings SET value = json_remove(value, '$.isSignUpOpen') WHERE key = 'assistant' AND json_extract(value, '$.isSignUpOpen') = 1;
+    `,
+  },
 ];

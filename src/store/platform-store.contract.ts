@@ -19,10 +19,13 @@ function newKey(tenantId: number, overrides: Partial<NewKey> = {}): NewKey {
 
 function usage(requestId: string, tenantId: number, keyId: string | null, overrides: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    requestId, createdAt: Date.UTC(2026, 10, 28, 12), tenantId, keyId, model: 'm', promptTokens: 10, cacheHitTokens: 4,
+    requestId, createdAt: Date.UTC(2026, 10, 28, 12), tenantId, keyId, requestedModel: 'm', model: 'm', promptTokens: 10, cacheHitTokens: 4,
     completionTokens: 5, reasoningTokens: 2, latencyMs: 3, status: 200, finishReason: 'stop', ...overrides,
   };
 }
+
+/** A lease expiry far in the future: the holder is alive for the whole test. */
+const LIVE = Number.MAX_SAFE_INTEGER;
 
 const sealer: AuditSealer = (row) => ({ hash: `h${row.id}<${row.prevHash}>`, head: `head${row.id}` });
 
@@ -54,6 +57,9 @@ export function runStoreContract(name: string, newStore: () => Promise<PlatformS
       assert.equal(await store.revokeKey(key.id, 99), true);
       assert.equal(await store.revokeKey(key.id, 100), false, 'a second revoke changes nothing');
       assert.equal((await store.key(key.id))?.revokedAt, 99);
+      assert.equal(await store.setKeyLimits(key.id, { rpm: null, tpm: 5, maxConcurrency: 2, budgetTokens: 100 }), true);
+      assert.deepEqual(await store.key(key.id), { ...key, revokedAt: 99, rpm: null, tpm: 5, maxConcurrency: 2, budgetTokens: 100 });
+      assert.equal(await store.setKeyLimits('key_nope', { rpm: 1, tpm: 1, maxConcurrency: 1, budgetTokens: 1 }), false);
       await store.close();
     });
 
@@ -61,17 +67,59 @@ export function runStoreContract(name: string, newStore: () => Promise<PlatformS
       const store = await newStore();
       const tenant = await store.createTenant('t', 1);
       const key = await store.createKey(newKey(tenant.id, { budgetTokens: 100 }));
-      const results = await Promise.all(Array.from({ length: 10 }, () => store.reserveBudget(key.id, 30)));
+      const reserve = (id: string, tokens: number, holder = 'p1') => store.reserveBudget({ id, keyId: key.id, tokens, holder, createdAt: 1 }, LIVE);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => reserve(`r${i}`, 30)));
       assert.equal(results.filter(Boolean).length, 3);
       assert.equal((await store.key(key.id))?.reservedTokens, 90);
-      await store.recordUsage(usage('r1', tenant.id, key.id), { keyId: key.id, reservedTokens: 30, spentTokens: 15 });
+      const first = `r${results.indexOf(true)}`;
+      await store.recordUsage(usage(first, tenant.id, key.id), { keyId: key.id, reservationId: first, spentTokens: 15 });
       const after = await store.key(key.id);
-      assert.equal(after?.reservedTokens, 60);
+      assert.equal(after?.reservedTokens, 60, 'the settled request released its own reservation');
       assert.equal(after?.spentTokens, 15);
-      assert.equal(await store.reserveBudget(key.id, 26), false, '100 - 15 spent - 60 reserved leaves 25');
-      assert.equal(await store.reserveBudget(key.id, 25), true);
-      await store.releaseAllReservations();
-      assert.equal((await store.key(key.id))?.reservedTokens, 0);
+      assert.equal(await reserve('x', 26), false, '100 - 15 spent - 60 reserved leaves 25');
+      assert.equal(await reserve('y', 25), true);
+      await store.close();
+    });
+
+    it('keeps a live holder\'s reservations, reclaims a lapsed holder\'s, and releases a holder that stops', async () => {
+      const store = await newStore();
+      const tenant = await store.createTenant('t', 1);
+      const key = await store.createKey(newKey(tenant.id, { budgetTokens: 1000 }));
+      const reserve = (id: string, holder: string, leaseExpiresAt: number) => store.reserveBudget({ id, keyId: key.id, tokens: 100, holder, createdAt: 1 }, leaseExpiresAt);
+      await reserve('a1', 'a', 1_000);
+      await reserve('b1', 'b', 5_000);
+      await reserve('c1', 'c', 5_000);
+      assert.equal(await store.reclaimExpiredReservations(500), 0, 'nobody has lapsed yet');
+      await store.renewLease('a', 2_000);
+      assert.equal(await store.reclaimExpiredReservations(1_500), 0, 'a renewed its lease in time');
+      assert.equal((await store.key(key.id))?.reservedTokens, 300);
+      assert.equal(await store.reclaimExpiredReservations(3_000), 100, 'a lapsed: only its reservation is freed');
+      assert.equal((await store.key(key.id))?.reservedTokens, 200);
+      await store.recordUsage(usage('a1', tenant.id, key.id), { keyId: key.id, reservationId: 'a1', spentTokens: 40 });
+      assert.deepEqual([(await store.key(key.id))?.reservedTokens, (await store.key(key.id))?.spentTokens], [200, 40], 'a late settlement still charges, and releases nothing twice');
+      await store.releaseHolder('c');
+      assert.equal((await store.key(key.id))?.reservedTokens, 100, 'c stopped: its reservation went with it; b\'s stays');
+      assert.equal(await store.reserveBudget({ id: 'a2', keyId: key.id, tokens: 100, holder: 'a', createdAt: 1 }, 9_000), true, 'a lapsed holder that comes back renews as it reserves');
+      await store.renewLease('d', 9_000);
+      assert.equal(await store.reserveBudget({ id: 'd1', keyId: key.id, tokens: 100, holder: 'd', createdAt: 1 }, null), true, 'a holder sure of its lease reserves without renewing');
+      assert.equal(await store.reclaimExpiredReservations(6_000), 100, 'b lapsed at 5000; a and d hold until 9000');
+      assert.equal((await store.key(key.id))?.reservedTokens, 200);
+      await store.close();
+    });
+
+    it('prices a request by the name the client used when that name has a price, else by the served model', async () => {
+      const store = await newStore();
+      const tenant = await store.createTenant('t', 1);
+      await store.setPrice({ model: 'served', currency: 'USD', cacheHitPerM: 0, cacheMissPerM: 1, outputPerM: 0 });
+      assert.equal(await store.recordUsage(usage('p1', tenant.id, null, { requestedModel: 'alias', model: 'served', cacheHitTokens: 0 }), null), 10 / 1e6);
+      await store.setPrice({ model: 'alias', currency: 'USD', cacheHitPerM: 0, cacheMissPerM: 3, outputPerM: 0 });
+      assert.equal(await store.recordUsage(usage('p2', tenant.id, null, { requestedModel: 'alias', model: 'served', cacheHitTokens: 0 }), null), 30 / 1e6);
+      assert.equal(await store.recordUsage(usage('p3', tenant.id, null, { requestedModel: 'other', model: 'served', cacheHitTokens: 0 }), null), 10 / 1e6);
+      assert.equal(await store.recordUsage(usage('p4', tenant.id, null, { requestedModel: 'x', model: 'y' }), null), null);
+      const byRequested = await store.usage({ by: 'requested_model' });
+      assert.deepEqual(byRequested.map((r) => [r.group, r.requests, Math.round(r.cost * 1e6)]), [['alias', 2, 40], ['other', 1, 10], ['x', 1, 0]]);
+      const byServed = await store.usage({ by: 'model' });
+      assert.deepEqual(byServed.map((r) => [r.group, r.requests]), [['served', 3], ['y', 1]]);
       await store.close();
     });
 

@@ -23,6 +23,9 @@ export interface KeyLimits {
   expiresAt: number | null;
 }
 
+/** The limits of a key that can change after it was created. */
+export type RateAndBudget = Pick<KeyLimits, 'rpm' | 'tpm' | 'maxConcurrency' | 'budgetTokens'>;
+
 export interface KeyRecord extends KeyLimits {
   /** Public id (`key_…`), safe to show and log; the secret key itself is never stored. */
   id: string;
@@ -57,6 +60,8 @@ export interface UsageRecord {
   createdAt: number;
   tenantId: number;
   keyId: string | null;
+  /** The name the client asked for (an alias, a file name) and the model that served it. */
+  requestedModel: string;
   model: string;
   promptTokens: number;
   cacheHitTokens: number;
@@ -67,14 +72,28 @@ export interface UsageRecord {
   finishReason: string | null;
 }
 
-/** What a finished request releases from its key's reservation and adds to what the key has spent. */
+/**
+ * Tokens of a key's budget held for one running request by one process (`holder`). A reservation is its
+ * holder's as long as the holder's lease is live; a holder that stops renewing (a crashed or frozen
+ * process) loses its reservations to whichever process reclaims expired leases next.
+ */
+export interface BudgetReservation {
+  /** The request's id, which its settlement names. */
+  id: string;
+  keyId: string;
+  tokens: number;
+  holder: string;
+  createdAt: number;
+}
+
+/** What a finished request adds to its key's spending; its reservation, if it still has one, is released. */
 export interface BudgetSettlement {
   keyId: string;
-  reservedTokens: number;
+  reservationId: string;
   spentTokens: number;
 }
 
-export type UsageGrouping = 'day' | 'model' | 'key' | 'tenant';
+export type UsageGrouping = 'day' | 'model' | 'requested_model' | 'key' | 'tenant';
 
 export interface UsageQuery {
   tenantId?: number;
@@ -95,6 +114,7 @@ export interface UsageRow {
 
 /** Prices per million tokens, as DeepSeek publishes them. */
 export interface ModelPrice {
+  /** A served model's id, or a name clients request it by (an alias): that name's price wins. */
   model: string;
   currency: string;
   cacheHitPerM: number;
@@ -140,17 +160,31 @@ export interface PlatformStore {
   listKeys(tenantId?: number): Promise<KeyRecord[]>;
   /** False when the key does not exist or was already revoked. */
   revokeKey(id: string, revokedAt: number): Promise<boolean>;
+  /** Replaces a key's rate limits and budget (from its next request on); false when it does not exist. */
+  setKeyLimits(id: string, limits: RateAndBudget): Promise<boolean>;
   /** Whether any key a client can send was ever created: from then on every request needs one. */
   hasKeys(): Promise<boolean>;
 
-  /** Atomically reserve tokens of a key's budget; false (and nothing reserved) when they are not left. */
-  reserveBudget(keyId: string, tokens: number): Promise<boolean>;
-  /** Drop every reservation: called at start, when no request of an earlier process can still settle. */
-  releaseAllReservations(): Promise<void>;
+  /**
+   * Atomically reserve tokens of a key's budget; false (and nothing reserved) when they are not left. With
+   * `renewLeaseTo`, the holder's lease is renewed in the same transaction (a holder that cannot be sure its
+   * lease is still live: one whose renewals were late); null when the holder knows it is.
+   */
+  reserveBudget(reservation: BudgetReservation, renewLeaseTo: number | null): Promise<boolean>;
+  /** A holder's claim to be alive until `expiresAt`: its reservations stay its own until then. */
+  renewLease(holder: string, expiresAt: number): Promise<void>;
+  /**
+   * Releases every reservation whose holder's lease expired before `now` (or that has no lease), and the
+   * expired leases; never touches a live holder's. Returns the tokens released.
+   */
+  reclaimExpiredReservations(now: number): Promise<number>;
+  /** A holder shutting down: its reservations and its lease are released at once. */
+  releaseHolder(holder: string): Promise<void>;
 
   /**
    * One ledger row, its daily roll-up and its budget settlement, in one transaction; a request id already
-   * recorded is ignored, so a retried write never counts twice. Returns the cost stored with the row.
+   * recorded is ignored, so a retried write never counts twice. The cost is priced by the requested name
+   * when it has a price, else by the served model. Returns the cost stored with the row.
    */
   recordUsage(record: UsageRecord, settlement: BudgetSettlement | null): Promise<number | null>;
   usage(query: UsageQuery): Promise<UsageRow[]>;

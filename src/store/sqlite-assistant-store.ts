@@ -22,6 +22,7 @@ function userRecord(row: Record<string, unknown>): UserRecord {
     keyByRecovery: row.key_by_recovery as Buffer,
     retentionDays: row.retention_days as number | null,
     createdAt: row.created_at as number,
+    disabledAt: row.disabled_at as number | null,
   };
 }
 
@@ -61,7 +62,7 @@ export function createSqliteAssistantStore(db: SqliteDatabase): AssistantStore {
   return {
     async createUser(user: NewUser) {
       const { lastInsertRowid } = insertUser.run({ ...user, isAdmin: user.isAdmin ? 1 : 0 });
-      return { ...user, id: Number(lastInsertRowid) };
+      return { ...user, id: Number(lastInsertRowid), disabledAt: null };
     },
     async user(id) {
       const row = userById.get(id) as Record<string, unknown> | undefined;
@@ -73,6 +74,15 @@ export function createSqliteAssistantStore(db: SqliteDatabase): AssistantStore {
     },
     async countUsers() {
       return (db.prepare('SELECT COUNT(*) AS n FROM app_users').get() as { n: number }).n;
+    },
+    async listUsers() {
+      return (db.prepare('SELECT * FROM app_users ORDER BY id').all() as Record<string, unknown>[]).map(userRecord);
+    },
+    async setDisabled(userId, at) {
+      db.transaction(() => {
+        db.prepare('UPDATE app_users SET disabled_at = ? WHERE id = ?').run(at, userId);
+        if (at !== null) db.prepare('DELETE FROM app_sessions WHERE user_id = ?').run(userId);
+      }).immediate();
     },
     async changePassword(userId, change) {
       db.prepare('UPDATE app_users SET password_salt = @passwordSalt, password_verifier = @passwordVerifier, key_by_password = @keyByPassword WHERE id = @userId')

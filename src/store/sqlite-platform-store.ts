@@ -10,6 +10,7 @@ import {
   type AuditEntry,
   type AuditRecord,
   type AuditSealer,
+  type BudgetReservation,
   type BudgetSettlement,
   type KeyRecord,
   type ModelPrice,
@@ -92,6 +93,7 @@ export function utcDay(ms: number): string {
 const GROUP_COLUMN: Record<UsageQuery['by'], string> = {
   day: 'u.day',
   model: 'u.model',
+  requested_model: 'u.requested_model',
   key: 'u.key_id',
   tenant: 't.name',
 };
@@ -104,23 +106,57 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     return statement;
   };
 
-  const insertLedger = db.prepare(`INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, model, prompt_tokens,
+  const insertLedger = db.prepare(`INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, requested_model, model, prompt_tokens,
     cache_hit_tokens, completion_tokens, reasoning_tokens, latency_ms, status, finish_reason, cost)
-    VALUES (@requestId, @createdAt, @tenantId, @keyId, @model, @promptTokens, @cacheHitTokens, @completionTokens,
+    VALUES (@requestId, @createdAt, @tenantId, @keyId, @requestedModel, @model, @promptTokens, @cacheHitTokens, @completionTokens,
     @reasoningTokens, @latencyMs, @status, @finishReason, @cost) ON CONFLICT (request_id) DO NOTHING`);
-  const upsertDaily = db.prepare(`INSERT INTO usage_daily (day, tenant_id, key_id, model, requests, prompt_tokens, cache_hit_tokens,
-    completion_tokens, reasoning_tokens, cost) VALUES (@day, @tenantId, @keyId, @model, 1, @promptTokens, @cacheHitTokens,
+  const upsertDaily = db.prepare(`INSERT INTO usage_daily (day, tenant_id, key_id, requested_model, model, requests, prompt_tokens, cache_hit_tokens,
+    completion_tokens, reasoning_tokens, cost) VALUES (@day, @tenantId, @keyId, @requestedModel, @model, 1, @promptTokens, @cacheHitTokens,
     @completionTokens, @reasoningTokens, @costOrZero)
-    ON CONFLICT (day, tenant_id, key_id, model) DO UPDATE SET requests = requests + 1,
+    ON CONFLICT (day, tenant_id, key_id, requested_model, model) DO UPDATE SET requests = requests + 1,
     prompt_tokens = prompt_tokens + excluded.prompt_tokens, cache_hit_tokens = cache_hit_tokens + excluded.cache_hit_tokens,
     completion_tokens = completion_tokens + excluded.completion_tokens,
     reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, cost = cost + excluded.cost`);
   const settle = db.prepare(`UPDATE api_keys SET reserved_tokens = MAX(0, reserved_tokens - @reservedTokens),
     spent_tokens = spent_tokens + @spentTokens WHERE id = @keyId`);
-  const priceOf = db.prepare('SELECT * FROM model_prices WHERE model = ?');
+  const takeReservation = db.prepare('DELETE FROM budget_reservations WHERE id = ? RETURNING tokens').pluck();
+  // The name the client used wins: a price set on an alias applies to requests made through it.
+  const priceOf = db.prepare('SELECT * FROM model_prices WHERE model IN (@requestedModel, @model) ORDER BY model = @requestedModel DESC LIMIT 1');
+  const renewLease = db.prepare(`INSERT INTO process_leases (holder, expires_at) VALUES (?, ?)
+    ON CONFLICT (holder) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)`);
+  const reserveTokens = db.prepare(`UPDATE api_keys SET reserved_tokens = reserved_tokens + @tokens
+    WHERE id = @keyId AND (budget_tokens IS NULL OR budget_tokens - spent_tokens - reserved_tokens >= @tokens)`);
+  const insertReservation = db.prepare(`INSERT INTO budget_reservations (id, key_id, tokens, holder, created_at)
+    VALUES (@id, @keyId, @tokens, @holder, @createdAt)`);
+  const releaseReservations = (rows: Array<{ id: string; key_id: string; tokens: number }>): number => {
+    let tokens = 0;
+    for (const row of rows) {
+      sql('DELETE FROM budget_reservations WHERE id = ?').run(row.id);
+      settle.run({ keyId: row.key_id, reservedTokens: row.tokens, spentTokens: 0 });
+      tokens += row.tokens;
+    }
+    return tokens;
+  };
+
+  const reserve = db.transaction((reservation: BudgetReservation, renewLeaseTo: number | null): boolean => {
+    if (renewLeaseTo !== null) renewLease.run(reservation.holder, renewLeaseTo);
+    if (reserveTokens.run(reservation).changes === 0) return false;
+    insertReservation.run(reservation);
+    return true;
+  });
+  const reclaim = db.transaction((now: number): number => {
+    const orphaned = sql(`SELECT r.id, r.key_id, r.tokens FROM budget_reservations r LEFT JOIN process_leases l ON l.holder = r.holder
+      WHERE l.holder IS NULL OR l.expires_at < ?`).all(now) as Array<{ id: string; key_id: string; tokens: number }>;
+    sql('DELETE FROM process_leases WHERE expires_at < ?').run(now);
+    return releaseReservations(orphaned);
+  });
+  const releaseHolder = db.transaction((holder: string): void => {
+    releaseReservations(sql('SELECT id, key_id, tokens FROM budget_reservations WHERE holder = ?').all(holder) as Array<{ id: string; key_id: string; tokens: number }>);
+    sql('DELETE FROM process_leases WHERE holder = ?').run(holder);
+  });
 
   const record = db.transaction((usage: UsageRecord, settlement: BudgetSettlement | null): number | null => {
-    const price = priceOf.get(usage.model) as { cache_hit_per_m: number; cache_miss_per_m: number; output_per_m: number } | undefined;
+    const price = priceOf.get(usage) as { cache_hit_per_m: number; cache_miss_per_m: number; output_per_m: number } | undefined;
     const cost = price
       ? (usage.cacheHitTokens * price.cache_hit_per_m +
           (usage.promptTokens - usage.cacheHitTokens) * price.cache_miss_per_m +
@@ -129,7 +165,11 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     const inserted = insertLedger.run({ ...usage, cost });
     if (inserted.changes === 0) return cost;
     upsertDaily.run({ ...usage, day: utcDay(usage.createdAt), keyId: usage.keyId ?? '', costOrZero: cost ?? 0 });
-    if (settlement) settle.run(settlement);
+    if (settlement) {
+      // A reservation already reclaimed (its holder's lease lapsed) has nothing left to release.
+      const reservedTokens = (takeReservation.get(settlement.reservationId) as number | undefined) ?? 0;
+      settle.run({ keyId: settlement.keyId, reservedTokens, spentTokens: settlement.spentTokens });
+    }
     return cost;
   });
 
@@ -197,17 +237,25 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     async revokeKey(id, revokedAt) {
       return sql('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(revokedAt, id).changes === 1;
     },
+    async setKeyLimits(id, limits) {
+      return sql(`UPDATE api_keys SET rpm = @rpm, tpm = @tpm, max_concurrency = @maxConcurrency, budget_tokens = @budgetTokens
+        WHERE id = @id`).run({ ...limits, id }).changes === 1;
+    },
     async hasKeys() {
       return sql('SELECT EXISTS (SELECT 1 FROM api_keys WHERE session_only = 0) AS any').pluck().get() === 1;
     },
 
-    async reserveBudget(keyId, tokens) {
-      const result = sql(`UPDATE api_keys SET reserved_tokens = reserved_tokens + @tokens
-        WHERE id = @keyId AND (budget_tokens IS NULL OR budget_tokens - spent_tokens - reserved_tokens >= @tokens)`).run({ keyId, tokens });
-      return result.changes === 1;
+    async reserveBudget(reservation, renewLeaseTo) {
+      return reserve.immediate(reservation, renewLeaseTo);
     },
-    async releaseAllReservations() {
-      sql('UPDATE api_keys SET reserved_tokens = 0 WHERE reserved_tokens <> 0').run();
+    async renewLease(holder, expiresAt) {
+      renewLease.run(holder, expiresAt);
+    },
+    async reclaimExpiredReservations(now) {
+      return reclaim.immediate(now);
+    },
+    async releaseHolder(holder) {
+      releaseHolder.immediate(holder);
     },
 
     async recordUsage(usage, settlement) {

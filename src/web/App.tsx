@@ -11,7 +11,7 @@ export function App() {
   const enter = (next: Session | null) => {
     useSession(next);
     setSession(next);
-    setRecoveryKey(next?.recoveryKey ?? null);
+    setRecoveryKey(next?.recovery_key ?? null);
   };
 
   useEffect(() => {

@@ -14,7 +14,7 @@ export function AuthView({ onSignedIn }: { onSignedIn: (session: Session) => voi
   const [isBusy, setBusy] = useState(false);
 
   useEffect(() => {
-    api.status().then((status) => setSignUpOpen(status.isSignUpOpen), () => setSignUpOpen(false));
+    api.status().then((status) => setSignUpOpen(status.is_sign_up_open), () => setSignUpOpen(false));
   }, []);
 
   const submit = async (event: FormEvent) => {

@@ -18,7 +18,7 @@ function Reasoning({ message, isLive }: { message: ChatMessage; isLive: boolean 
   const isThinking = isLive && message.content === '';
   // Open while the model thinks, folded once the answer starts, unless the reader chose otherwise.
   const isOpen = isOpenByUser ?? isThinking;
-  const seconds = Math.max(1, Math.round((message.reasoningMs ?? 0) / 1000));
+  const seconds = Math.max(1, Math.round((message.reasoning_ms ?? 0) / 1000));
   return (
     <div className={`reasoning${isOpen ? ' open' : ''}`} data-testid="reasoning">
       <button type="button" className="reasoning-toggle" aria-expanded={isOpen} onClick={() => setOpenByUser(!isOpen)}>

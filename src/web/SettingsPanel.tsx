@@ -22,9 +22,9 @@ export function SettingsPanel({ session, onClose, onSignedOut, onSession }: { se
   };
   const setRetention = (days: number | null) => attempt(async () => {
     await api.setRetention(days);
-    onSession({ ...session, user: { ...session.user, retentionDays: days } });
+    onSession({ ...session, user: { ...session.user, retention_days: days } });
   }, 'Retention saved')();
-  const updateAdmin = (change: Partial<AdminSettings>) => attempt(async () => setAdmin(await api.setAdminSettings(change)), 'Server settings saved')();
+  const updateAdmin = (change: Parameters<typeof api.setAdminSettings>[0]) => attempt(async () => setAdmin(await api.setAdminSettings(change)), 'Server settings saved')();
 
   return (
     <div className="panel" role="dialog" aria-label="Settings">
@@ -33,7 +33,7 @@ export function SettingsPanel({ session, onClose, onSignedOut, onSession }: { se
       <section>
         <h3>Your data</h3>
         <label>Delete conversations older than
-          <select aria-label="Retention" value={String(session.user.retentionDays)} onChange={(e) => void setRetention(e.target.value === 'null' ? null : Number(e.target.value))}>
+          <select aria-label="Retention" value={String(session.user.retention_days)} onChange={(e) => void setRetention(e.target.value === 'null' ? null : Number(e.target.value))}>
             {RETENTION_CHOICES.map(([label, days]) => <option key={label} value={String(days)}>{label}</option>)}
           </select>
         </label>
@@ -54,9 +54,9 @@ export function SettingsPanel({ session, onClose, onSignedOut, onSession }: { se
       {admin && (
         <section>
           <h3>Server (administrator)</h3>
-          <label className="check"><input type="checkbox" checked={admin.isSignUpOpen} onChange={(e) => void updateAdmin({ isSignUpOpen: e.target.checked })} />Anyone may sign up</label>
+          <label className="check"><input type="checkbox" checked={admin.is_sign_up_open_now} onChange={(e) => void updateAdmin({ is_sign_up_open: e.target.checked })} />Anyone may sign up</label>
           <label>Longest retention for everyone
-            <select aria-label="Maximum retention" value={String(admin.maxRetentionDays)} onChange={(e) => void updateAdmin({ maxRetentionDays: e.target.value === 'null' ? null : Number(e.target.value) })}>
+            <select aria-label="Maximum retention" value={String(admin.max_retention_days)} onChange={(e) => void updateAdmin({ max_retention_days: e.target.value === 'null' ? null : Number(e.target.value) })}>
               {RETENTION_CHOICES.map(([label, days]) => <option key={label} value={String(days)}>{days === null ? 'No maximum' : label}</option>)}
             </select>
           </label>

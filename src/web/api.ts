@@ -5,21 +5,23 @@ export type { ChatMessage, Conversation, ConversationItem };
 
 export interface User {
   username: string;
-  isAdmin: boolean;
-  retentionDays: number | null;
-  createdAt: number;
+  is_admin: boolean;
+  retention_days: number | null;
+  created_at: number;
 }
 
 export interface AdminSettings {
-  isSignUpOpen: boolean;
-  maxRetentionDays: number | null;
+  /** Null follows the server's policy; is_sign_up_open_now says what that means now. */
+  is_sign_up_open: boolean | null;
+  is_sign_up_open_now: boolean;
+  max_retention_days: number | null;
 }
 
 export interface Session {
   user: User;
-  csrfToken: string;
+  csrf_token: string;
   settings?: AdminSettings | null;
-  recoveryKey?: string;
+  recovery_key?: string;
 }
 
 export class HttpError extends Error {
@@ -34,7 +36,7 @@ export class HttpError extends Error {
 let csrfToken = '';
 
 export function useSession(session: Session | null): void {
-  csrfToken = session?.csrfToken ?? '';
+  csrfToken = session?.csrf_token ?? '';
 }
 
 export function headers(hasBody: boolean): Record<string, string> {
@@ -53,16 +55,16 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 }
 
 export const api = {
-  status: () => call<{ isSignUpOpen: boolean }>('GET', '/app/api/status'),
+  status: () => call<{ is_sign_up_open: boolean }>('GET', '/app/api/status'),
   session: () => call<Session>('GET', '/app/api/session'),
   signUp: (username: string, password: string) => call<Session>('POST', '/app/api/signup', { username, password }),
   signIn: (username: string, password: string) => call<Session>('POST', '/app/api/signin', { username, password }),
-  recover: (username: string, recoveryKey: string, newPassword: string) => call<Session>('POST', '/app/api/recover', { username, recoveryKey, newPassword }),
+  recover: (username: string, recoveryKey: string, newPassword: string) => call<Session>('POST', '/app/api/recover', { username, recovery_key: recoveryKey, new_password: newPassword }),
   signOut: () => call<unknown>('POST', '/app/api/signout', {}),
-  changePassword: (currentPassword: string, newPassword: string) => call<unknown>('POST', '/app/api/password', { currentPassword, newPassword }),
+  changePassword: (currentPassword: string, newPassword: string) => call<unknown>('POST', '/app/api/password', { current_password: currentPassword, new_password: newPassword }),
   deleteAccount: (password: string) => call<unknown>('POST', '/app/api/account/delete', { password }),
-  setRetention: (retentionDays: number | null) => call<unknown>('PUT', '/app/api/settings', { retentionDays }),
-  setAdminSettings: (settings: Partial<AdminSettings>) => call<AdminSettings>('PUT', '/app/api/admin/settings', settings),
+  setRetention: (retentionDays: number | null) => call<unknown>('PUT', '/app/api/settings', { retention_days: retentionDays }),
+  setAdminSettings: (settings: Partial<Pick<AdminSettings, 'is_sign_up_open' | 'max_retention_days'>>) => call<AdminSettings>('PUT', '/app/api/admin/settings', settings),
   conversations: (q = '') => call<{ data: ConversationItem[] }>('GET', `/app/api/conversations${q ? `?q=${encodeURIComponent(q)}` : ''}`),
   conversation: (id: string) => call<Conversation>('GET', `/app/api/conversations/${id}`),
   save: (id: string, title: string, messages: ChatMessage[]) => call<ConversationItem>('PUT', `/app/api/conversations/${id}`, { title, messages }),

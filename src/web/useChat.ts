@@ -35,7 +35,7 @@ export function useChat(onSaved: () => void) {
       await streamChat({ model, messages: history, isThinking, signal: abort.signal }, (delta) => {
         if (delta.reasoning) reply.reasoning += delta.reasoning;
         if (delta.content) {
-          if (reply.reasoning && reply.reasoningMs === undefined) reply.reasoningMs = performance.now() - startedAt;
+          if (reply.reasoning && reply.reasoning_ms === undefined) reply.reasoning_ms = performance.now() - startedAt;
           reply.content += delta.content;
         }
         show();
@@ -43,7 +43,7 @@ export function useChat(onSaved: () => void) {
     } catch (caught) {
       if (!abort.signal.aborted) setError((caught as Error).message);
     } finally {
-      if (reply.reasoning && reply.reasoningMs === undefined) reply.reasoningMs = performance.now() - startedAt;
+      if (reply.reasoning && reply.reasoning_ms === undefined) reply.reasoning_ms = performance.now() - startedAt;
       if (!reply.reasoning) delete reply.reasoning;
       controller.current = null;
       setStreaming(false);

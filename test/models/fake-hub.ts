@@ -3,21 +3,20 @@
  * 302 from `/<repo>/resolve/<rev>/<file>` to a CDN on another origin (`localhost` instead of `127.0.0.1`)
  * carrying `x-linked-etag` (the SHA-256) and `x-linked-size`; Range support with 206 on the CDN;
  * `x-error-code` on failures; `/api/models/<repo>/revision/<rev>` listing files. Faults are switched on per
- * file: drop the connection midway once, serve corrupted bytes, or trickle slowly.
+ * file: drop the connection midway once, serve corrupted bytes, or hold the body until the test says.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface HubFile {
   readonly bytes: Buffer;
-  /** Drop the connection after this many body bytes, on the first GET only. */
+  /** Drop the connection after exactly this many body bytes have been sent, on the first GET only. */
   dropAfterBytes?: number;
   /** Flip one byte in every body served. */
   corrupt?: boolean;
-  /** Pause between 64 KiB chunks, so concurrent pulls overlap. */
-  chunkDelayMs?: number;
+  /** After the first 64 KiB chunk, wait for this before sending the rest, so a test can make pulls overlap for sure. */
+  holdUntil?: Promise<void>;
 }
 
 export interface HubRequest {
@@ -125,12 +124,12 @@ async function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, f
     const chunk = body.subarray(offset, Math.min(body.length, offset + CHUNK_BYTES));
     if (dropAt !== undefined && offset + chunk.length > dropAt) {
       dropped.add(file);
-      res.write(chunk.subarray(0, dropAt - offset));
-      await sleep(20);
-      return void res.destroy();
+      // Drop only once every byte up to dropAt has left Node's buffer: destroy() discards what is still
+      // queued, so a fixed pause lost bytes whenever the client was slow to read (a loaded machine).
+      return void res.write(chunk.subarray(0, dropAt - offset), () => res.destroy());
     }
     if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-    if (file.chunkDelayMs) await sleep(file.chunkDelayMs);
+    if (file.holdUntil && offset === 0) await file.holdUntil;
     if (res.destroyed) return;
   }
   res.end();

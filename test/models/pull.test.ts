@@ -50,13 +50,19 @@ describe('seekstack pull', () => {
     const hub = await hubWith(t, { [FILE]: { bytes: model, dropAfterBytes } });
     const dataDir = scratchDir();
     const options = { dataDir, endpoint: hub.endpoint, retries: 0 };
-    await assert.rejects(pullModel(`${REPO}:${FILE}`, options), (error: ModelError) => {
+    // A busy machine: the pull is slow to take each chunk, so more arrives while it writes the last one.
+    const busy = (event: PullEvent) => {
+      if (event.kind !== 'progress') return;
+      const until = Date.now() + 15;
+      while (Date.now() < until);
+    };
+    await assert.rejects(pullModel(`${REPO}:${FILE}`, { ...options, onEvent: busy }), (error: ModelError) => {
       assert.equal(error.code, 'download_failed');
       assert.match(error.message, /pull again to resume/);
       return true;
     });
     const kept = fs.statSync(`${pulledFile(dataDir)}.partial`).size;
-    assert.equal(kept, dropAfterBytes);
+    assert.equal(kept, dropAfterBytes, 'every byte that arrived before the break was kept');
     assert.ok(!listModels(dataDir).some((m) => m.origin?.repo === REPO), 'a partial download is not a model');
 
     const pulled = await pullModel(`${REPO}:${FILE}`, options);
@@ -106,10 +112,16 @@ describe('seekstack pull', () => {
   });
 
   it('lets two concurrent pulls of one file share one download without corrupting it', async (t) => {
-    const hub = await hubWith(t, { [FILE]: { bytes: model, chunkDelayMs: 20 } });
+    // The download is held after its first chunk until one pull says it waits for the other: however slowly
+    // either process starts, they overlap.
+    let release!: () => void;
+    const hub = await hubWith(t, { [FILE]: { bytes: model, holdUntil: new Promise<void>((resolve) => (release = resolve)) } });
     const dataDir = scratchDir();
     const args = ['pull', `${REPO}:${FILE}`, '--data-dir', dataDir, '--endpoint', hub.endpoint];
-    const [first, second] = await Promise.all([runCli(args), runCli(args)]);
+    const releaseOnWait = (stdout: string) => {
+      if (stdout.includes('another pull is downloading it; waiting')) release();
+    };
+    const [first, second] = await Promise.all([runCli(args, {}, releaseOnWait), runCli(args, {}, releaseOnWait)]);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(second.code, 0, second.stderr);
     assert.match(first.stdout + second.stdout, /another pull is downloading it; waiting/);

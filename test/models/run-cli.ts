@@ -11,11 +11,12 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** `onStdout` sees the output so far each time more arrives. */
+export async function runCli(args: string[], env: Record<string, string> = {}, onStdout: (stdout: string) => void = () => {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HF_TOKEN: '', HF_ENDPOINT: '', ...env } });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stdout.on('data', (d: Buffer) => onStdout((stdout += d)));
   child.stderr.on('data', (d: Buffer) => (stderr += d));
   const [code] = await once(child, 'exit');
   return { code, stdout, stderr };

@@ -82,7 +82,7 @@ describe('assistant app in a browser', { skip: noChromium }, () => {
     });
     // The app keeps its CSRF token in memory; the seed probe needs it too, so the test reads it off the sign-up response.
     page.on('response', async (response) => {
-      if (/\/app\/api\/signup$/.test(response.url()) && response.ok()) csrfToken = ((await response.json()) as { csrfToken: string }).csrfToken;
+      if (/\/app\/api\/signup$/.test(response.url()) && response.ok()) csrfToken = ((await response.json()) as { csrf_token: string }).csrf_token;
     });
   });
   after(async () => {

@@ -40,7 +40,7 @@ describe('history at rest', () => {
     const answer = 'The answer mentions marmalade-lighthouse-17.';
     await client.json('PUT', '/app/api/conversations/conversation-at-rest', {
       title,
-      messages: [{ role: 'user', content: question }, { role: 'assistant', content: answer, reasoning, reasoningMs: 1200 }],
+      messages: [{ role: 'user', content: question }, { role: 'assistant', content: answer, reasoning, reasoning_ms: 1200 }],
     });
     await client.json('PATCH', '/app/api/conversations/conversation-at-rest', { title: `${title} v2` });
     const found = await client.json<{ data: Array<{ title: string }> }>('GET', '/app/api/conversations?q=periwinkle');

@@ -19,7 +19,7 @@ describe('assistant app security', () => {
     assert.equal(response.status, 200);
     const cookie = response.headers.get('set-cookie') ?? '';
     assert.match(cookie, /^seekstack_session=[0-9a-f]{32}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
-    alice.csrfToken = ((await response.json()) as { csrfToken: string }).csrfToken;
+    alice.csrfToken = ((await response.json()) as { csrf_token: string }).csrf_token;
     bob = new AppClient(suite().origin);
     await bob.signUp('bob', 'bob-password');
     await alice.json('PUT', CONVERSATION, { title: 'Alice private plans', messages: [{ role: 'user', content: 'alice only' }] });
@@ -30,8 +30,8 @@ describe('assistant app security', () => {
     for (const [method, path, body] of [
       ['GET', '/app/api/session'], ['GET', '/app/api/conversations'], ['GET', CONVERSATION], ['GET', '/app/api/export'],
       ['PUT', CONVERSATION, { title: 't', messages: [] }], ['PATCH', CONVERSATION, { title: 't' }], ['DELETE', CONVERSATION],
-      ['PUT', '/app/api/settings', { retentionDays: 1 }], ['POST', '/app/api/account/delete', { password: 'alice-password' }],
-      ['POST', '/app/api/password', { currentPassword: 'alice-password', newPassword: 'x-password' }],
+      ['PUT', '/app/api/settings', { retention_days: 1 }], ['POST', '/app/api/account/delete', { password: 'alice-password' }],
+      ['POST', '/app/api/password', { current_password: 'alice-password', new_password: 'x-password' }],
     ] as const) {
       const response = await stranger.request(method, path, body);
       assert.equal(response.status, 401, `${method} ${path}`);
@@ -66,7 +66,7 @@ describe('assistant app security', () => {
     assert.deepEqual((await bob.json<{ conversations: unknown[] }>('GET', '/app/api/export')).conversations, []);
     const aliceView = await alice.json<{ title: string; messages: Array<{ content: string }> }>('GET', CONVERSATION);
     assert.deepEqual([aliceView.title, aliceView.messages[0].content], ['Alice private plans', 'alice only']);
-    assert.equal((await bob.request('PUT', '/app/api/admin/settings', { isSignUpOpen: false })).status, 403, 'only the first user administers');
+    assert.equal((await bob.request('PUT', '/app/api/admin/settings', { is_sign_up_open: false })).status, 403, 'only the first user administers');
   });
 
   it('meters chat through the session under the user\'s own tenant, and keeps Bearer keys working as before', async () => {

@@ -3,11 +3,12 @@
  * for an admin key only. Every change is audited with the acting key's id.
  */
 import type { FastifyInstance } from 'fastify';
-import { sinceDay } from '../../platform/admin.ts';
+import { MAX_SINCE_DAYS, sinceDay } from '../../platform/admin.ts';
 import { parseDuration } from '../../platform/keys.ts';
-import type { KeyRecord } from '../../store/platform-store.ts';
+import type { KeyRecord, ModelPrice } from '../../store/platform-store.ts';
 import { ApiError } from '../errors.ts';
-import { CreateKey, CreateTenant, SetPrice, UsageQuery } from '../schemas/admin.ts';
+import { accountAdminRoutes } from './account-admin.ts';
+import { CreateKey, CreateTenant, KeyId, KeysQuery, PriceModel, SetPrice, UsageQuery } from '../schemas/admin.ts';
 import type { AppContext } from '../server.ts';
 
 /** A key as the admin API shows it: never the hash, and the secret only once, at creation. */
@@ -30,15 +31,22 @@ export function keyBody(key: KeyRecord) {
   };
 }
 
-export function adminRoutes(app: FastifyInstance, { platform }: AppContext): void {
+function priceBody(price: ModelPrice) {
+  return { model: price.model, currency: price.currency, cache_hit_per_m: price.cacheHitPerM, cache_miss_per_m: price.cacheMissPerM, output_per_m: price.outputPerM };
+}
+
+export function adminRoutes(app: FastifyInstance, { platform, assistant }: AppContext): void {
   const { admin } = platform;
   void app.register(async (scope) => {
-    scope.addHook('preHandler', async (request) => {
+    // Before the body is read or validated: a key that is not an admin's learns nothing about these routes.
+    scope.addHook('onRequest', async (request) => {
       if (!request.caller.key?.isAdmin) {
         throw new ApiError('permission_denied', 'the admin API needs an admin key (seekstack keys create --tenant <t> --admin)');
       }
     });
     const actor = (request: { caller: { key: KeyRecord | null } }) => `key:${request.caller.key!.id}`;
+    // The assistant app's accounts and settings, for scripts holding an admin key (the page uses /app/api/admin).
+    if (assistant) void scope.register(async (app) => accountAdminRoutes(app, assistant, actor), { prefix: '/app' });
 
     scope.get('/tenants', async () => ({
       data: (await admin.listTenants()).map((t) => ({ id: t.id, name: t.name, created_at: new Date(t.createdAt).toISOString() })),
@@ -49,7 +57,7 @@ export function adminRoutes(app: FastifyInstance, { platform }: AppContext): voi
       return { id: tenant.id, name: tenant.name, created_at: new Date(tenant.createdAt).toISOString() };
     });
 
-    scope.get<{ Querystring: { tenant?: string } }>('/keys', async (request) => ({ data: (await admin.listKeys(request.query.tenant)).map(keyBody) }));
+    scope.get<{ Querystring: KeysQuery }>('/keys', { schema: { querystring: KeysQuery } }, async (request) => ({ data: (await admin.listKeys(request.query.tenant)).map(keyBody) }));
     scope.post<{ Body: CreateKey }>('/keys', { schema: { body: CreateKey } }, async (request, reply) => {
       const body = request.body;
       const { secret, key } = await admin.createKey({
@@ -66,12 +74,12 @@ export function adminRoutes(app: FastifyInstance, { platform }: AppContext): voi
       void reply.code(201);
       return { ...keyBody(key), key: secret };
     });
-    scope.post<{ Params: { id: string } }>('/keys/:id/revoke', async (request) => keyBody(await admin.revokeKey(request.params.id, actor(request))));
+    scope.post<{ Params: KeyId }>('/keys/:id/revoke', { schema: { params: KeyId } }, async (request) => keyBody(await admin.revokeKey(request.params.id, actor(request))));
 
     scope.get<{ Querystring: UsageQuery }>('/usage', { schema: { querystring: UsageQuery } }, async (request) => {
       const { tenant, since, by = 'day' } = request.query;
       const day = since === undefined ? undefined : sinceDay(since);
-      if (day === null) throw new ApiError('invalid_parameter', `since must be a date (YYYY-MM-DD) or a number of days (7d), got '${since}'`, 'since');
+      if (day === null) throw new ApiError('invalid_parameter', `since must be a date (YYYY-MM-DD) or a number of days up to ${MAX_SINCE_DAYS} (7d), got '${since}'`, 'since');
       const rows = await admin.usage({ tenant, sinceDay: day, by });
       return {
         by,
@@ -87,12 +95,12 @@ export function adminRoutes(app: FastifyInstance, { platform }: AppContext): voi
       };
     });
 
-    scope.get('/prices', async () => ({ data: await admin.listPrices() }));
-    scope.put<{ Params: { model: string }; Body: SetPrice }>('/prices/:model', { schema: { body: SetPrice } }, async (request) => {
+    scope.get('/prices', async () => ({ data: (await admin.listPrices()).map(priceBody) }));
+    scope.put<{ Params: PriceModel; Body: SetPrice }>('/prices/:model', { schema: { params: PriceModel, body: SetPrice } }, async (request) => {
       const body = request.body;
       const price = { model: request.params.model, currency: body.currency ?? 'USD', cacheHitPerM: body.cache_hit_per_m, cacheMissPerM: body.cache_miss_per_m, outputPerM: body.output_per_m };
       await admin.setPrice(price, actor(request));
-      return price;
+      return priceBody(price);
     });
 
     scope.get('/audit/verify', async () => {

@@ -18,7 +18,7 @@ export function modelRoutes(app: FastifyInstance, { models }: AppContext): void 
     const resolved = models.resolve(name);
     return resolved !== null && isModelAllowed(key, name, resolved.model.id);
   };
-  const ids = () => [...Object.keys(ALIASES), ...models.list().map((m) => m.id)];
+  const ids = () => [...ALIASES.keys(), ...models.list().map((m) => m.id)];
   app.get('/models', async (request) => ({ object: 'list', data: ids().filter((id) => isVisible(request.caller.key, id)).map(entry) }));
   app.get<{ Params: { id: string } }>('/models/:id', async (request) => {
     if (!isVisible(request.caller.key, request.params.id)) throw new ApiError('model_not_found', `the model '${request.params.id}' does not exist`, 'model');

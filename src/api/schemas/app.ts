@@ -3,15 +3,15 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Username = Type.String({ minLength: 1, maxLength: 48 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
-const Days = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
+const Days = Type.Union([Type.Integer({ minimum: 1, maximum: 36_500 }), Type.Null()]);
 
 export const Credentials = Type.Object({ username: Username, password: Password });
 export type Credentials = Static<typeof Credentials>;
 
-export const PasswordChange = Type.Object({ currentPassword: Password, newPassword: Password });
+export const PasswordChange = Type.Object({ current_password: Password, new_password: Password });
 export type PasswordChange = Static<typeof PasswordChange>;
 
-export const Recovery = Type.Object({ username: Username, recoveryKey: Type.String({ maxLength: 200 }), newPassword: Password });
+export const Recovery = Type.Object({ username: Username, recovery_key: Type.String({ maxLength: 200 }), new_password: Password });
 export type Recovery = Static<typeof Recovery>;
 
 export const PasswordConfirmation = Type.Object({ password: Password });
@@ -29,7 +29,7 @@ export const Message = Type.Object({
   role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
   content: Type.String(),
   reasoning: Type.Optional(Type.String()),
-  reasoningMs: Type.Optional(Type.Number({ minimum: 0 })),
+  reasoning_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
   model: Type.Optional(Type.String({ maxLength: 200 })),
 }, { additionalProperties: false });
 
@@ -39,8 +39,5 @@ export type SaveConversation = Static<typeof SaveConversation>;
 export const Rename = Type.Object({ title: Title });
 export type Rename = Static<typeof Rename>;
 
-export const UserSettings = Type.Object({ retentionDays: Days });
+export const UserSettings = Type.Object({ retention_days: Days });
 export type UserSettings = Static<typeof UserSettings>;
-
-export const AdminSettings = Type.Object({ isSignUpOpen: Type.Optional(Type.Boolean()), maxRetentionDays: Type.Optional(Days) });
-export type AdminSettings = Static<typeof AdminSettings>;

@@ -1,6 +1,9 @@
 /** POST /chat/completions: DeepSeek's request body, with OpenAI's extra fields accepted. */
 import { Type, type Static } from '@sinclair/typebox';
-import { SamplingFields } from './common.ts';
+import { MAX_TOKENS, SamplingFields } from './common.ts';
+
+/** A JSON Schema supplied by the client (tool parameters, response_format): any object, read by the grammar converter. */
+const JsonSchema = Type.Object({}, { additionalProperties: true });
 
 const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() });
 
@@ -19,6 +22,8 @@ const Message = Type.Object({
   tool_calls: Type.Optional(Type.Array(ToolCall)),
   tool_call_id: Type.Optional(Type.String()),
   prefix: Type.Optional(Type.Boolean()),
+  /** OpenAI's, on assistant messages a client sends back as it received them. */
+  refusal: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 
 const FunctionTool = Type.Object({
@@ -26,7 +31,7 @@ const FunctionTool = Type.Object({
   function: Type.Object({
     name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' }),
     description: Type.Optional(Type.String()),
-    parameters: Type.Optional(Type.Object({})),
+    parameters: Type.Optional(JsonSchema),
     strict: Type.Optional(Type.Boolean()),
   }),
 });
@@ -34,7 +39,7 @@ const FunctionTool = Type.Object({
 export const ChatRequest = Type.Object({
   ...SamplingFields,
   messages: Type.Array(Message, { minItems: 1 }),
-  max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKENS })),
   response_format: Type.Optional(
     Type.Object({
       type: Type.Union([Type.Literal('text'), Type.Literal('json_object'), Type.Literal('json_schema')]),
@@ -42,7 +47,7 @@ export const ChatRequest = Type.Object({
         Type.Object({
           name: Type.String(),
           description: Type.Optional(Type.String()),
-          schema: Type.Optional(Type.Object({})),
+          schema: Type.Optional(JsonSchema),
           strict: Type.Optional(Type.Boolean()),
         }),
       ),

@@ -40,6 +40,9 @@ const OPTIONS = {
   exact: { type: 'boolean', default: env('EXACT') === '1' },
   auth: { type: 'string', default: env('AUTH') ?? 'auto' },
   'insecure-no-auth': { type: 'boolean', default: env('INSECURE_NO_AUTH') === '1' },
+  'request-timeout': { type: 'string', default: env('REQUEST_TIMEOUT') ?? '60s' },
+  'lease-ttl': { type: 'string', default: env('LEASE_TTL') ?? '30s' },
+  'metrics-token': { type: 'string', default: env('METRICS_TOKEN') },
 } as const;
 
 /** Without API keys the server is only for this machine (DESIGN.md §7). */
@@ -49,7 +52,8 @@ function isLoopback(host: string): boolean {
 
 /** What the audit log records as the server's configuration (changes are audited at start). */
 function auditedConfiguration(values: Record<string, unknown>, modelPaths: string[]) {
-  return { ...values, model: modelPaths.map((p) => path.resolve(p)) };
+  // Whether a metrics token is set is configuration; the token itself is a secret.
+  return { ...values, model: modelPaths.map((p) => path.resolve(p)), 'metrics-token': values['metrics-token'] === undefined ? undefined : '(set)' };
 }
 
 /** Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped, not fatal. */
@@ -99,9 +103,17 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack serve: --memory-limit must be a size such as 8GiB or 16GB, got '${values['memory-limit']}'`);
     return 2;
   }
+  const durations = Object.fromEntries((['request-timeout', 'lease-ttl'] as const).map((name) => [name, parseDuration(values[name])]));
+  const badDuration = (['request-timeout', 'lease-ttl'] as const).find((name) => !(durations[name]! > 0));
+  if (badDuration) {
+    console.error(`seekstack serve: --${badDuration} must be a positive duration such as 30s or 2m, got '${values[badDuration]}'`);
+    return 2;
+  }
   let platform: Platform;
   try {
-    platform = await openPlatform(values['data-dir'], { isAuthRequired: values.auth === 'required', checkpointInBackground: true });
+    platform = await openPlatform(values['data-dir'], {
+      isAuthRequired: values.auth === 'required', isExposed: !isLoopback(values.host), checkpointInBackground: true, leaseTtlMs: durations['lease-ttl'],
+    });
   } catch (error) {
     console.error(`seekstack serve: ${(error as Error).message}`);
     return 1;
@@ -114,8 +126,6 @@ export async function run(args: string[]): Promise<number> {
     await platform.close();
     return 2;
   }
-  // No request of an earlier process can still settle, so what it had reserved is free again.
-  await platform.store.releaseAllReservations();
   await platform.admin.recordConfiguration(auditedConfiguration(values, modelPaths), 'server');
   // Loaded engines decode at the same time, so they split the cores: oversubscribing ggml's pool collapses it.
   const threads = Math.max(1, Math.floor(Math.min(threadsOption.threads, usableCores()) / maxLoaded));
@@ -146,7 +156,9 @@ export async function run(args: string[]): Promise<number> {
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
   const assistant = await openAssistant(values['data-dir'], platform);
-  const app = await buildServer({ models, platform, assistant, keepAliveMs: numbers['keep-alive-ms'], logger: false });
+  const app = await buildServer({
+    models, platform, assistant, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
+  });
   try {
     await app.listen({ host: values.host, port: numbers.port });
   } catch (error) {
@@ -163,6 +175,9 @@ export async function run(args: string[]): Promise<number> {
   console.log(`auth   ${auth}; data in ${values['data-dir']}`);
   const origin = `http://${values.host.includes(':') ? `[${values.host}]` : values.host}:${port}`;
   console.log(`app    ${origin}/  (the assistant: chat with visible reasoning)`);
+  if ((await assistant.store.countUsers()) === 0 && (await platform.gate.isClosed())) {
+    console.log(`app    no administrator yet, and strangers cannot sign up: create one with  seekstack users create <name> --admin --data-dir ${values['data-dir']}`);
+  }
   console.log(`Seekstack is serving on ${origin}/v1`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());

@@ -1,5 +1,8 @@
-/** `seekstack usage [--tenant t] [--since 7d|YYYY-MM-DD] [--by day|model|key|tenant]`: the metered usage, from the daily roll-ups. */
-import { sinceDay } from '../../platform/admin.ts';
+/**
+ * `seekstack usage [--tenant t] [--since 7d|YYYY-MM-DD] [--by day|model|requested_model|key|tenant]`: the metered usage,
+ * from the daily roll-ups; `model` is the model that served, `requested_model` the name clients asked for (an alias).
+ */
+import { MAX_SINCE_DAYS, sinceDay } from '../../platform/admin.ts';
 import type { UsageGrouping } from '../../store/platform-store.ts';
 import { parseCommandArgs } from '../args.ts';
 import { DATA_DIR_OPTION } from '../model-options.ts';
@@ -14,7 +17,12 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-const GROUPINGS: readonly UsageGrouping[] = ['day', 'model', 'key', 'tenant'];
+const GROUPINGS: readonly UsageGrouping[] = ['day', 'model', 'requested_model', 'key', 'tenant'];
+
+/** A cost of a few requests is millionths: show its significant digits rather than 0.0000. */
+function formatCost(cost: number): string {
+  return cost === 0 ? '-' : cost < 0.01 ? cost.toPrecision(2) : cost.toFixed(4);
+}
 
 export async function run(args: string[]): Promise<number> {
   const values = parseCommandArgs('usage', args, OPTIONS);
@@ -25,7 +33,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const since = values.since === undefined ? undefined : sinceDay(values.since);
   if (since === null) {
-    console.error(`seekstack usage: --since takes a date (YYYY-MM-DD) or a number of days (7d), got '${values.since}'`);
+    console.error(`seekstack usage: --since takes a date (YYYY-MM-DD) or a number of days up to ${MAX_SINCE_DAYS} (7d), got '${values.since}'`);
     return 2;
   }
   return withPlatform('usage', values['data-dir'], async ({ admin }) => {
@@ -36,7 +44,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const body = rows.map((r) => [
       r.group || '(no key)', String(r.requests), String(r.promptTokens), String(r.cacheHitTokens), String(r.completionTokens),
-      String(r.reasoningTokens), r.cost === 0 ? '-' : r.cost.toFixed(4),
+      String(r.reasoningTokens), formatCost(r.cost),
     ]);
     console.log(formatTable([[values.by.toUpperCase(), 'REQUESTS', 'PROMPT', 'CACHE HIT', 'COMPLETION', 'REASONING', 'COST'], ...body]));
     return 0;

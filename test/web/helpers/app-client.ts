@@ -34,9 +34,9 @@ export class AppClient {
     return parsed;
   }
 
-  async signUp(username: string, password: string): Promise<{ recoveryKey: string }> {
-    const session = await this.json<{ csrfToken: string; recoveryKey: string }>('POST', '/app/api/signup', { username, password });
-    this.csrfToken = session.csrfToken;
+  async signUp(username: string, password: string): Promise<{ recovery_key: string }> {
+    const session = await this.json<{ csrf_token: string; recovery_key: string }>('POST', '/app/api/signup', { username, password });
+    this.csrfToken = session.csrf_token;
     return session;
   }
 
