@@ -256,4 +256,41 @@ describe('Scheduler', () => {
       }
     }
   });
+
+  it('prefills a prefix shared by concurrent requests once: the later ones wait for it and report it as cache hits', () => {
+    const { scheduler, runAll, plans } = setup({ maxPrefillTokensPerStep: 16 });
+    const system = prompt(64, 9);
+    const prompts = [0, 1, 2].map((i) => [...system, ...prompt(5, 20 + i)]);
+    prompts.forEach((p, i) => scheduler.add(request(`r${i}`, p, { maxTokens: 6 })));
+    const events = runAll();
+    const prefilled = plans.reduce((n, plan) => n + plan.chunks.filter((c) => c.tokens.length > 1 || c.startPos < 69).reduce((m, c) => m + c.tokens.length, 0), 0);
+    assert.ok(prefilled < 64 + 3 * 5 + 3, `the 64-token prefix was computed once (${prefilled} prompt tokens computed)`);
+    prompts.forEach((p, i) => {
+      assert.deepEqual(outputOf(events.get(`r${i}`)), soloOutput(p, 6), `r${i}: the same output as alone`);
+      const hits = finalOf(events.get(`r${i}`)).usage?.promptCacheHitTokens;
+      assert.equal(hits, i === 0 ? 0 : 64, `r${i}'s cache hits`);
+    });
+  });
+
+  it('shares in flight only within a cache key', () => {
+    const { scheduler, runAll } = setup({ maxPrefillTokensPerStep: 16 });
+    const p = prompt(48, 4);
+    scheduler.add(request('a', p));
+    scheduler.add(request('b', p, { cacheKey: 'b' as CacheKey }));
+    const events = runAll();
+    assert.equal(finalOf(events.get('b')).usage?.promptCacheHitTokens, 0);
+    assert.deepEqual(outputOf(events.get('b')), outputOf(events.get('a')));
+  });
+
+  it('never evicts the cells of a running request that shared its prefix in flight', () => {
+    const { scheduler, step, runAll, kv } = setup({ numSlots: 2, totalCells: 96, maxSeqLen: 96, maxPrefillTokensPerStep: 8 });
+    scheduler.add(request('long', prompt(40, 3), { maxTokens: 40, stopOnEog: false }));
+    const early: StepEvent[] = [];
+    for (let i = 0; i < 8; i++) early.push(...step());
+    // Another tenant's prompt needs cells: only unlocked cache may go, never the running request's prefix.
+    scheduler.add(request('other', prompt(40, 5), { maxTokens: 10, cacheKey: 'x' as CacheKey }));
+    const events = runAll();
+    assert.deepEqual([...outputOf(early), ...outputOf(events.get('long'))], soloOutput(prompt(40, 3), 40));
+    assert.equal(kv.usedCells, 96 - scheduler.stats().numFreeCells);
+  });
 });

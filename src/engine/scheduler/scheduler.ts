@@ -160,6 +160,7 @@ export class Scheduler {
       const seq = this.#byId.get(chunk.id);
       if (!seq) continue;
       seq.numComputedTokens += chunk.tokens.length;
+      if (chunk.startPos < seq.numPromptTokens) this.#share(seq);
       const sample = chunk.needsLogits ? sampled.get(chunk.id) : undefined;
       if (sample) events.push(this.#accept(seq, sample, plan.step));
     }
@@ -189,8 +190,10 @@ export class Scheduler {
       // Leave at least one token to compute so the step yields logits for it.
       const match = this.#tree.match(seq.request.cacheKey, seq.tokens.slice(0, -1));
       const numShared = match.numCachedTokens;
+      const leader = this.#leaderFor(seq, numShared);
       this.#tree.lock(match.node);
-      const numNeeded = seq.tokens.length - numShared + this.#running.reduce((n, s) => n + s.numPendingTokens, 0);
+      const numOwn = seq.tokens.length - Math.max(numShared, leader?.numCommonTokens ?? 0);
+      const numNeeded = numOwn + this.#running.reduce((n, s) => n + s.numPendingTokens, 0);
       if (this.#running.length > 0 && this.#numFreeCells() + this.#tree.evictableSize() < numNeeded) {
         this.#tree.unlock(match.node);
         break;
@@ -203,6 +206,7 @@ export class Scheduler {
       seq.status = 'running';
       seq.numComputedTokens = numShared;
       seq.numSharedTokens = numShared;
+      seq.leader = leader;
       if (!seq.isAdmittedBefore) {
         seq.numCacheHitTokens = Math.min(numShared, seq.numPromptTokens);
         seq.isAdmittedBefore = true;
@@ -227,6 +231,8 @@ export class Scheduler {
     for (const seq of this.#running) {
       if (budget <= 0) break;
       if (seq.isDecoding) continue;
+      this.#adopt(seq);
+      if (this.#isWaitingForLeader(seq)) continue;
       const planned = this.#numPlannedCells(plan);
       const wanted = Math.min(seq.numPendingTokens, budget);
       this.#makeRoom(planned + wanted);
@@ -254,6 +260,66 @@ export class Scheduler {
       this.#planDecodes(plan);
       this.#planPrefills(plan);
     }
+  }
+
+  // ---------------------------------------------------------------- sharing prefixes in flight
+
+  /**
+   * The running request of the same cache key, admitted earlier, that will compute the longest part of
+   * this one's prompt the cache does not hold yet: this one waits for those cells instead of computing
+   * them again (a burst of requests with one long system prompt prefills it once). Found once, at
+   * admission; only earlier requests lead, so no two wait for each other.
+   */
+  #leaderFor(seq: Sequence, numShared: number): { seq: Sequence; numCommonTokens: number } | null {
+    let best: { seq: Sequence; numCommonTokens: number } | null = null;
+    for (const other of this.#running) {
+      if (other.request.cacheKey !== seq.request.cacheKey) continue;
+      const numCommonTokens = commonPrefixLength(other.tokens, seq.tokens, seq.tokens.length - 1);
+      if (numCommonTokens > Math.max(numShared, other.numComputedTokens, best?.numCommonTokens ?? 0)) best = { seq: other, numCommonTokens };
+    }
+    return best;
+  }
+
+  #isWaitingForLeader(seq: Sequence): boolean {
+    const leader = seq.leader;
+    if (!leader) return false;
+    const isLeading = leader.seq.status === 'running' && leader.seq.numComputedTokens < leader.numCommonTokens && seq.numComputedTokens < leader.numCommonTokens;
+    if (!isLeading) seq.leader = null;
+    return isLeading;
+  }
+
+  /**
+   * Put a request's freshly computed prompt tokens into the prefix cache while it runs (it holds a lock
+   * on them, so they are never evicted under it), for requests that share them to take.
+   */
+  #share(seq: Sequence): void {
+    this.#tree.insert(seq.request.cacheKey, seq.tokens.slice(0, seq.numComputedTokens), seq.seqId as SeqId);
+    this.#adopt(seq);
+  }
+
+  /**
+   * Use the cache's cells for as much of the sequence as the cache holds: those another request computed
+   * since (no need to compute them), and those it computed itself that the cache already had (duplicate
+   * cells, freed). Its cells stay a shared prefix followed by private ones; the last token that has not
+   * been computed is left to compute, so the step that does yields logits.
+   */
+  #adopt(seq: Sequence): void {
+    const limit = Math.max(seq.numComputedTokens, seq.tokens.length - 1);
+    const match = this.#tree.match(seq.request.cacheKey, seq.tokens.slice(0, limit));
+    const upTo = match.numCachedTokens;
+    if (upTo <= seq.numSharedTokens) return;
+    const seqId = seq.seqId as SeqId;
+    this.#tree.lock(match.node);
+    if (seq.cacheMatch) this.#tree.unlock(seq.cacheMatch.node);
+    seq.cacheMatch = match;
+    // Positions must not hold two cells of one sequence: drop its own before taking the cache's.
+    this.#kv.seqRm(seqId, 0, upTo);
+    this.#tree.copyPrefix(match.node, upTo, seqId);
+    if (!seq.wasPreempted && upTo > seq.numComputedTokens) {
+      seq.numCacheHitTokens += Math.min(upTo, seq.numPromptTokens) - Math.min(seq.numComputedTokens, seq.numPromptTokens);
+    }
+    seq.numComputedTokens = Math.max(seq.numComputedTokens, upTo);
+    seq.numSharedTokens = upTo;
   }
 
   #chunk(seq: Sequence, numTokens: number): ScheduledChunk {
@@ -292,6 +358,8 @@ export class Scheduler {
   #preempt(seq: Sequence, plan: StepPlan): void {
     this.#numPreemptions++;
     this.#releaseSlot(seq, true);
+    seq.wasPreempted = true;
+    seq.leader = null;
     seq.numComputedTokens = 0;
     seq.numSharedTokens = 0;
     plan.chunks = plan.chunks.filter((c) => c.id !== seq.request.id);
@@ -359,4 +427,11 @@ export class Scheduler {
     this.#outbox = [];
     return events;
   }
+}
+
+function commonPrefixLength(a: readonly Token[], b: readonly Token[], limit: number): number {
+  const n = Math.min(a.length, b.length, limit);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
 }

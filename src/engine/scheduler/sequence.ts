@@ -20,7 +20,11 @@ export class Sequence {
   /** Prompt tokens served from the cache at first admission: what usage reports. */
   numCacheHitTokens = 0;
   isAdmittedBefore = false;
+  /** Preempted at least once: tokens it takes from the cache after that are not hits (it had computed them). */
+  wasPreempted = false;
   cacheMatch: MatchResult | null = null;
+  /** An earlier running request computing the prompt tokens this one shares with it, up to numCommonTokens. */
+  leader: { seq: Sequence; numCommonTokens: number } | null = null;
   cancelRequested = false;
 
   constructor(request: GenerationRequest) {

@@ -1,0 +1,27 @@
+/**
+ * Prefixes shared while their first request is still running (issue 20): concurrent requests with one
+ * long prefix prefill it once, the later ones report it as cache hits, and every output is as alone.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { collect, request, startEngine } from '../helpers/engine.ts';
+import { tinyModel } from '../helpers/models.ts';
+
+describe('prefix sharing in flight', () => {
+  for (const arch of ['llama', 'deepseek2'] as const) {
+    it(`gives concurrent requests with one long prefix their solo outputs, the later ones from the cache (${arch})`, { timeout: 180_000 }, async (t) => {
+      const engine = await startEngine(t, await tinyModel(arch), { maxPrefillTokensPerStep: 64 });
+      const system = 'You are a meticulous assistant who answers every question in full sentences. '.repeat(8);
+      const questions = ['What is the capital of France?', 'Name three prime numbers.', 'Why is the sky blue?'];
+      const solo: Awaited<ReturnType<typeof collect>>[] = [];
+      for (const [i, q] of questions.entries()) solo.push(await collect(engine.generate(request(system + q, { cacheKey: `solo-${i}`, maxTokens: 12 }))));
+      const together = await Promise.all(questions.map((q) => collect(engine.generate(request(system + q, { cacheKey: 'shared', maxTokens: 12 })))));
+      const prefixTokens = (await engine.tokenize(system, true)).length;
+      together.forEach((run, i) => {
+        assert.deepEqual(run.tokens, solo[i].tokens, `request ${i}: the same output as alone`);
+        if (i === 0) assert.equal(run.usage?.promptCacheHitTokens, 0);
+        else assert.ok((run.usage?.promptCacheHitTokens ?? 0) >= prefixTokens - 2, `request ${i} took the shared prefix from the cache (${run.usage?.promptCacheHitTokens} of ${prefixTokens})`);
+      });
+    });
+  }
+});
