@@ -1,6 +1,8 @@
 /**
  * Engine throughput on the ~250M-parameter bench model: aggregate decode tok/s at 1, 4, 8 and 16
- * streams, prefill tok/s, and time to first token of a 2,000-token prompt cold vs with 1,900 cached.
+ * streams, prefill tok/s, time to first token of a 2,000-token prompt cold vs with 1,900 cached, a
+ * burst of 8 requests sharing a 2,000-token prefix (one cache key vs eight), and cold prefill and
+ * 8-stream decode again after a mixed workload has filled the cache (BENCH_AGE_S seconds, default 600).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +18,7 @@ export const GREEDY: SamplingParams = {
 };
 const STREAMS = [1, 4, 8, 16];
 const DECODE_TOKENS = 64;
+const BURST = 8;
 
 /** The engine's threads: BENCH_THREADS, else every core. */
 function benchThreads(): number {
@@ -113,6 +116,17 @@ export async function runEngineBench() {
     const cachedMs = median(cacheds);
     const prefillTokPerS = (2000 / coldMs) * 1000;
 
+    const burstShared = await burstLastFirstToken(engine, 'one-key', 0);
+    const burstIsolated = await burstLastFirstToken(engine, 'own-keys', 1);
+
+    const ageSeconds = Number(process.env.BENCH_AGE_S ?? 600);
+    const aging = await mixedWorkload(engine, ageSeconds * 1000);
+    const agedColds: number[] = [];
+    for (let round = 0; round < 3; round++) agedColds.push(await timeToFirstToken(engine, promptTokens(2000, 5999 + round), `aged-cold-${round}`));
+    const agedColdMs = median(agedColds);
+    const agedDecode8 = await decodeRate(engine, 8, 77);
+    const agedStats = await engine.stats();
+
     const result = {
       model: { path: path.basename(modelPath), params: engine.model.numParams, description: engine.model.description },
       threads,
@@ -120,6 +134,12 @@ export async function runEngineBench() {
       decodeSpeedup8vs1: decode[8] / decode[1],
       prefillTokPerS,
       ttft2000: { coldMs, cached1900Ms: cachedMs, ratio: cachedMs / coldMs, coldRunsMs: colds, cachedRunsMs: cacheds },
+      burst2000x8: { lastFirstTokenSharedMs: burstShared, lastFirstTokenOwnKeysMs: burstIsolated, ratio: burstShared / burstIsolated, vsSingleCold: burstShared / coldMs },
+      afterLoad: {
+        seconds: ageSeconds, ...aging, cachedTokens: agedStats.numCachedTokens, evictedTokens: agedStats.numEvictedTokens,
+        coldMs: agedColdMs, coldRunsMs: agedColds, freshOverAgedCold: coldMs / agedColdMs,
+        decode8TokPerS: agedDecode8, agedOverFreshDecode8: agedDecode8 / decode[8],
+      },
     };
     console.log(`\nEngine — ${result.model.description}, ${(result.model.params / 1e6).toFixed(1)}M params, ${threads} threads`);
     console.table(STREAMS.map((n) => ({ streams: n, 'decode tok/s (sum)': +decode[n].toFixed(1), 'vs 1 stream': +(decode[n] / decode[1]).toFixed(2) })));
@@ -128,9 +148,56 @@ export async function runEngineBench() {
       { metric: 'TTFT cold, 2,000 tokens (ms)', value: +coldMs.toFixed(1) },
       { metric: 'TTFT with 1,900 cached (ms)', value: +cachedMs.toFixed(1) },
       { metric: 'cached / cold', value: +(cachedMs / coldMs).toFixed(3) },
+      { metric: `TTFT of the last of ${BURST} sharing a 2,000-token prefix (ms)`, value: +burstShared.toFixed(1) },
+      { metric: `the same ${BURST} under ${BURST} cache keys (ms)`, value: +burstIsolated.toFixed(1) },
+      { metric: 'shared / own keys', value: +(burstShared / burstIsolated).toFixed(3) },
+    ]);
+    console.log(`\nAfter ${ageSeconds} s of mixed load (${aging.requests} requests, ${agedStats.numCachedTokens} tokens cached, ${agedStats.numEvictedTokens} evicted)`);
+    console.table([
+      { metric: 'TTFT cold, 2,000 tokens (ms)', fresh: +coldMs.toFixed(1), 'after load': +agedColdMs.toFixed(1), 'fresh / after': +(coldMs / agedColdMs).toFixed(3) },
+      { metric: 'decode tok/s, 8 streams', fresh: +decode[8].toFixed(1), 'after load': +agedDecode8.toFixed(1), 'after / fresh': +(agedDecode8 / decode[8]).toFixed(3) },
     ]);
     return result;
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * A burst of requests that share a 2,000-token prefix, each with its own question, sent at once: the
+ * time to the last one's first token. Under one cache key the prefix is computed once while they run;
+ * under a key each (as for separate tenants) every request computes it.
+ */
+async function burstLastFirstToken(engine: EngineClient, keys: 'one-key' | 'own-keys', salt: number): Promise<number> {
+  const prefix = promptTokens(2000, 7000 + salt);
+  const start = performance.now();
+  const times = await Promise.all(Array.from({ length: BURST }, (_, i) => {
+    const cacheKey = keys === 'one-key' ? `burst-${salt}` : `burst-${salt}-${i}`;
+    return timeStream(engine, input([...prefix, ...promptTokens(32, 8000 + salt * BURST + i)], cacheKey, 1), start);
+  }));
+  return Math.max(...times.map((t) => t.firstTokenAt));
+}
+
+/**
+ * Traffic that leaves the cache as hours of use would: eight clients in a loop, each sending prompts of
+ * 50 to 2,000 tokens, often continuing an earlier conversation of a few tenants, for `durationMs`.
+ */
+async function mixedWorkload(engine: EngineClient, durationMs: number): Promise<{ requests: number }> {
+  const until = performance.now() + durationMs;
+  let requests = 0;
+  let seed = 1;
+  const random = () => ((seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647);
+  const conversations = new Map<string, number[]>();
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (performance.now() < until) {
+      const key = `tenant-${Math.floor(random() * 4)}`;
+      const convo = `${key}/${Math.floor(random() * 6)}`;
+      const earlier = random() < 0.6 ? conversations.get(convo) ?? [] : [];
+      const tokens = [...earlier, ...promptTokens(50 + Math.floor(random() * 600), requests + 13)].slice(-2000);
+      conversations.set(convo, tokens);
+      requests++;
+      for await (const event of engine.generate(input(tokens, key, 8 + Math.floor(random() * 120)))) void event;
+    }
+  }));
+  return { requests };
 }

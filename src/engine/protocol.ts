@@ -137,6 +137,7 @@ export const StatsSchema = Type.Object({
   numFreeCells: Int,
   numPreemptions: Int,
   numEvictedTokens: Int,
+  numInFlightHitTokens: Int,
   /** Decode steps since the engine started. */
   numSteps: Int,
   /** Threads the last decode ran on. */

@@ -22,6 +22,10 @@ describe('prefix sharing in flight', () => {
         if (i === 0) assert.equal(run.usage?.promptCacheHitTokens, 0);
         else assert.ok((run.usage?.promptCacheHitTokens ?? 0) >= prefixTokens - 2, `request ${i} took the shared prefix from the cache (${run.usage?.promptCacheHitTokens} of ${prefixTokens})`);
       });
+      const hits = together.slice(1).reduce((n, run) => n + (run.usage?.promptCacheHitTokens ?? 0), 0);
+      const { numInFlightHitTokens } = await engine.stats();
+      // How many were taken while the first request computed them depends on when the others arrived.
+      assert.ok(numInFlightHitTokens <= hits, `hits taken while the first request computed them: ${numInFlightHitTokens} of ${hits}`);
     });
   }
 });

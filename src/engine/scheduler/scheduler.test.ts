@@ -270,6 +270,7 @@ describe('Scheduler', () => {
       const hits = finalOf(events.get(`r${i}`)).usage?.promptCacheHitTokens;
       assert.equal(hits, i === 0 ? 0 : 64, `r${i}'s cache hits`);
     });
+    assert.equal(scheduler.stats().numInFlightHitTokens, 2 * 64, 'both later requests took the prefix as it was computed');
   });
 
   it('shares in flight only within a cache key', () => {
@@ -279,6 +280,7 @@ describe('Scheduler', () => {
     scheduler.add(request('b', p, { cacheKey: 'b' as CacheKey }));
     const events = runAll();
     assert.equal(finalOf(events.get('b')).usage?.promptCacheHitTokens, 0);
+    assert.equal(scheduler.stats().numInFlightHitTokens, 0);
     assert.deepEqual(outputOf(events.get('b')), outputOf(events.get('a')));
   });
 

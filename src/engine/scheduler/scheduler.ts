@@ -67,6 +67,8 @@ export interface SchedulerStats {
   numPreemptions: number;
   /** Cached prefix tokens evicted to free cells, since the scheduler was made. */
   numEvictedTokens: number;
+  /** Prompt tokens a request took from the cache after its admission, as another request computed them (since the scheduler was made). */
+  numInFlightHitTokens: number;
 }
 
 /** Throws context_length_exceeded unless a prompt leaves room for at least one generated token. */
@@ -89,6 +91,7 @@ export class Scheduler {
   #outbox: StepEvent[] = [];
   #step = 0;
   #numPreemptions = 0;
+  #numInFlightHitTokens = 0;
 
   constructor(config: SchedulerConfig, deps: { kv: KvMemory; tree: PrefixTree; text: TokenText }) {
     if (config.maxSeqLen > config.totalCells) throw new Error('maxSeqLen cannot exceed totalCells');
@@ -139,6 +142,7 @@ export class Scheduler {
       numFreeCells: this.#numFreeCells(),
       numPreemptions: this.#numPreemptions,
       numEvictedTokens: this.#tree.numEvictedTokens(),
+      numInFlightHitTokens: this.#numInFlightHitTokens,
     };
   }
 
@@ -316,7 +320,9 @@ export class Scheduler {
     this.#kv.seqRm(seqId, 0, upTo);
     this.#tree.copyPrefix(match.node, upTo, seqId);
     if (!seq.wasPreempted && upTo > seq.numComputedTokens) {
-      seq.numCacheHitTokens += Math.min(upTo, seq.numPromptTokens) - Math.min(seq.numComputedTokens, seq.numPromptTokens);
+      const numHits = Math.min(upTo, seq.numPromptTokens) - Math.min(seq.numComputedTokens, seq.numPromptTokens);
+      seq.numCacheHitTokens += numHits;
+      this.#numInFlightHitTokens += numHits;
     }
     seq.numComputedTokens = Math.max(seq.numComputedTokens, upTo);
     seq.numSharedTokens = upTo;
