@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { APIError } from 'openai';
+import { MAX_OBJECT_KEYS } from '../../src/api/json-body.ts';
 import { MAX_LOGIT_BIAS_ENTRIES } from '../../src/engine/protocol.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -87,15 +88,17 @@ describe('no request holds up another', () => {
     assert.match(body.error.message, /more than \d+ tokens \(10500000 bytes\) but the context holds 1024 tokens/);
   });
 
-  it(`refuses more than ${MAX_LOGIT_BIAS_ENTRIES} logit_bias entries with a 422`, TIMEOUT, async (t) => {
+  it(`refuses more than ${MAX_LOGIT_BIAS_ENTRIES} logit_bias entries with a 422, and a million before parsing them`, TIMEOUT, async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')]);
-    const logitBias = Object.fromEntries(Array.from({ length: 1_000_000 }, (_, i) => [String(i), 1]));
+    const bias = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), 1]));
     for (const stream of [false, true]) {
-      const res = await server.post('/v1/chat/completions', JSON.stringify({ model: 'deepseek-chat', messages: USER, logit_bias: logitBias, stream }));
-      const { status, body } = await errorBody(res);
-      assert.equal(status, 422);
-      assert.equal(body.error.code, 'invalid_parameter');
-      assert.match(body.error.message, /logit_bias/);
+      const over = await errorBody(await server.post('/v1/chat/completions', JSON.stringify({ model: 'deepseek-chat', messages: USER, logit_bias: bias(MAX_LOGIT_BIAS_ENTRIES + 1), stream })));
+      assert.equal(over.status, 422);
+      assert.equal(over.body.error.code, 'invalid_parameter');
+      assert.match(over.body.error.message, /logit_bias/);
+      const huge = await errorBody(await server.post('/v1/chat/completions', JSON.stringify({ model: 'deepseek-chat', messages: USER, logit_bias: bias(1_000_000), stream })));
+      assert.equal(huge.status, 400);
+      assert.match(huge.body.error.message, new RegExp(`an object in the request body has more than ${MAX_OBJECT_KEYS} members`));
     }
   });
 });

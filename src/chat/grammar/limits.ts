@@ -19,15 +19,18 @@ export const SCHEMA_LIMITS = {
   maxTextChars: 100_000,
 } as const;
 
-/** Throws UnsupportedSchemaError at the first bound `schema` exceeds; walks without recursion. */
+/**
+ * Throws UnsupportedSchemaError at the first bound `schema` exceeds; walks without recursion. Values are
+ * counted as their container is opened, so an oversized array or object is refused before its items
+ * are visited: the check itself costs at most a bounded walk.
+ */
 export function checkSchemaLimits(schema: unknown): void {
   const stack: Array<{ value: unknown; pointer: string; depth: number }> = [{ value: schema, pointer: '', depth: 0 }];
-  let numValues = 0;
+  let numValues = 1;
   let numChars = 0;
   const overText = (pointer: string) => new UnsupportedSchemaError('size', pointer, `the schema's strings together exceed ${SCHEMA_LIMITS.maxTextChars} characters`);
   while (stack.length > 0) {
     const { value, pointer, depth } = stack.pop() as (typeof stack)[number];
-    if (++numValues > SCHEMA_LIMITS.maxValues) throw new UnsupportedSchemaError('size', pointer, `the schema has more than ${SCHEMA_LIMITS.maxValues} values in all`);
     if (typeof value === 'string') {
       numChars += value.length;
       if (numChars > SCHEMA_LIMITS.maxTextChars) throw overText(pointer);
@@ -35,16 +38,20 @@ export function checkSchemaLimits(schema: unknown): void {
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth >= SCHEMA_LIMITS.maxDepth) throw new UnsupportedSchemaError('nesting', pointer, `the schema nests more than ${SCHEMA_LIMITS.maxDepth} levels deep`);
-    const entries = Array.isArray(value) ? value.map((item, i) => [String(i), item] as const) : Object.entries(value);
-    if (!Array.isArray(value) && entries.length > SCHEMA_LIMITS.maxKeysPerObject) {
+    const keys = Array.isArray(value) ? null : Object.keys(value);
+    const numItems = keys ? keys.length : (value as unknown[]).length;
+    if (keys && numItems > SCHEMA_LIMITS.maxKeysPerObject) {
       throw new UnsupportedSchemaError('size', pointer, `an object in the schema has more than ${SCHEMA_LIMITS.maxKeysPerObject} keys`);
     }
-    for (const [key, item] of entries) {
-      if (!Array.isArray(value)) {
+    numValues += numItems;
+    if (numValues > SCHEMA_LIMITS.maxValues) throw new UnsupportedSchemaError('size', pointer, `the schema has more than ${SCHEMA_LIMITS.maxValues} values in all`);
+    for (let i = 0; i < numItems; i++) {
+      const key = keys ? keys[i] : String(i);
+      if (keys) {
         numChars += key.length;
         if (numChars > SCHEMA_LIMITS.maxTextChars) throw overText(pointer);
       }
-      stack.push({ value: item, pointer: childPointer(pointer, key), depth: depth + 1 });
+      stack.push({ value: (value as Record<string, unknown>)[key], pointer: childPointer(pointer, key), depth: depth + 1 });
     }
   }
 }
