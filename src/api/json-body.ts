@@ -33,14 +33,10 @@ const COLON = 0x3a;
 export function jsonShapeError(text: string, maxDepth: number, maxKeys: number): string | null {
   const numKeys = new Int32Array(maxDepth + 1);
   let depth = 0;
-  let isInString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (isInString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) isInString = false;
-    } else if (c === QUOTE) {
-      isInString = true;
+    if (c === QUOTE) {
+      i = endOfString(text, i);
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (++depth > maxDepth) return `the request body nests arrays and objects more than ${maxDepth} levels deep`;
       numKeys[depth] = 0;
@@ -51,6 +47,18 @@ export function jsonShapeError(text: string, maxDepth: number, maxKeys: number):
     }
   }
   return null;
+}
+
+/** Index of the quote that closes the string opened at `open` (or the text's end): indexOf, not a loop per character, since a prompt may be megabytes of one string. */
+function endOfString(text: string, open: number): number {
+  let quote = text.indexOf('"', open + 1);
+  while (quote !== -1) {
+    let numBackslashes = 0;
+    while (text.charCodeAt(quote - 1 - numBackslashes) === BACKSLASH) numBackslashes++;
+    if (numBackslashes % 2 === 0) return quote;
+    quote = text.indexOf('"', quote + 1);
+  }
+  return text.length;
 }
 
 export function parseJsonBody(body: Buffer): unknown {
