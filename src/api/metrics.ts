@@ -45,6 +45,7 @@ export class Metrics {
     gauge('seekstack_engine_threads', 'Threads the last decode step ran on', (s) => s.numThreads);
     counter('seekstack_preemptions_total', 'Running requests sent back to the queue to free KV cells (since the engine started)', (s) => s.numPreemptions);
     counter('seekstack_inflight_prefix_hit_tokens_total', 'Prompt tokens a request took from the cache while another request was still computing them (since the engine started)', (s) => s.numInFlightHitTokens);
+    counter('seekstack_kv_compactions_total', 'Times the prefix cache was packed into the lowest KV cells while idle (since the engine started)', (s) => s.numCompactions);
     counter('seekstack_evicted_tokens_total', 'Cached prefix tokens evicted to free KV cells (since the engine started)', (s) => s.numEvictedTokens);
     new Gauge({
       name: 'seekstack_engine_stalled', help: 'Whether the engine has not stepped for too long with work pending (1) or is restarting (0.5)', labelNames: ['model'], registers: [this.registry],

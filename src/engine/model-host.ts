@@ -8,6 +8,7 @@ import path from 'node:path';
 import { EngineError } from './errors.ts';
 import { GGML_DEFAULT_POLL, loadLlama } from './llama/index.ts';
 import type { LlamaModel } from './llama/model.ts';
+import type { CompactionResult, KvState } from './prefix/compaction.ts';
 import { PrefixTree } from './prefix/tree.ts';
 import type { EngineConfig, ModelInfo, SubmitMessage } from './protocol.ts';
 import { Runner } from './runner.ts';
@@ -28,6 +29,12 @@ const LLAMA_MAX_SEQ = 256;
  */
 const HEAD_BYTES_PER_TOKEN = 8;
 
+/**
+ * The most cached KV data an idle compaction copies (twice: out and back). Past it the cache is left as
+ * it is: the copy would keep a request that arrives meanwhile waiting too long.
+ */
+const MAX_COMPACTION_BYTES = 512 * 1024 * 1024;
+
 export interface PreparedRequest {
   request: GenerationRequest;
   sampler: RequestSampler;
@@ -43,6 +50,8 @@ export interface EngineModel {
   /** A prompt text's tokens, off the event loop; context_length_exceeded when it cannot fit the context. */
   tokenize(text: string, addSpecial: boolean): Promise<Int32Array>;
   detokenize(tokens: number[]): string;
+  /** Packs the prefix cache into the lowest KV cells; call only between steps, while idle. */
+  compactCache(): CompactionResult;
 }
 
 export async function openModel(config: EngineConfig): Promise<EngineModel> {
@@ -81,9 +90,12 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   const trainContext = model.nCtxTrain();
   const maxSeqLen = Math.min(config.maxSeqLen > 0 ? config.maxSeqLen : trainContext, trainContext, totalCells);
   const vocab = model.vocab;
-  const kv = {
-    seqCp: (src: SeqId, dst: SeqId, p0: number, p1: number) => ctx.memory.seqCp(src, dst, p0, p1),
-    seqRm: (seq: SeqId, p0: number, p1: number) => void ctx.memory.seqRm(seq, p0, p1),
+  const kv: KvState = {
+    seqCp: (src, dst, p0, p1) => ctx.memory.seqCp(src, dst, p0, p1),
+    seqRm: (seq, p0, p1) => void ctx.memory.seqRm(seq, p0, p1),
+    clear: () => ctx.memory.clear(false),
+    getSeqState: (seq) => ctx.getSeqState(seq),
+    setSeqState: (seq, data) => ctx.setSeqState(seq, data),
   };
   const holders = Array.from({ length: config.numCacheHolders }, (_, i) => (config.numSlots + i) as SeqId);
   const scheduler = new Scheduler(
@@ -138,6 +150,7 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
     scheduler,
     runner,
     tokenize,
+    compactCache: () => scheduler.compactCache(kv, MAX_COMPACTION_BYTES),
     async prepare(message) {
       const promptTokens = 'tokens' in message.prompt ? message.prompt.tokens : Array.from(await tokenize(message.prompt.text, message.prompt.addSpecial));
       const invalid = promptTokens.find((t) => t >= info.vocabSize);

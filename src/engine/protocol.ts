@@ -39,6 +39,11 @@ export const EngineConfigSchema = Type.Object({
    * placement. false gives bit-exact output across batch sizes and prefix hits. Default: on.
    */
   flashAttention: Type.Optional(Type.Boolean()),
+  /**
+   * Pack the prefix cache into the lowest KV cells after the engine has been idle this long, so the
+   * attention window of later steps stays as small as a fresh server's. 0 never; default 1000.
+   */
+  cacheCompactionIdleMs: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type EngineConfig = Static<typeof EngineConfigSchema>;
 
@@ -138,6 +143,7 @@ export const StatsSchema = Type.Object({
   numPreemptions: Int,
   numEvictedTokens: Int,
   numInFlightHitTokens: Int,
+  numCompactions: Int,
   /** Decode steps since the engine started. */
   numSteps: Int,
   /** Threads the last decode ran on. */

@@ -31,6 +31,9 @@ import type { RequestId, StepEvent } from './types.ts';
  */
 const MAX_PREPARING = 2;
 
+/** Idle time before the prefix cache is packed (EngineConfig.cacheCompactionIdleMs). */
+const DEFAULT_COMPACTION_IDLE_MS = 1000;
+
 const parseToEngine = compileParser(ToEngineSchema, 'message to the engine');
 
 function send(message: FromEngine): void {
@@ -76,8 +79,13 @@ class EngineLoop {
   #numSteps = 0;
   #stepStartedAt: number | null = null;
 
-  constructor(host: EngineModel) {
+  readonly #compactionIdleMs: number;
+  #compactionTimer: NodeJS.Timeout | null = null;
+  #numStepsAtCompaction = 0;
+
+  constructor(host: EngineModel, compactionIdleMs: number) {
     this.#host = host;
+    this.#compactionIdleMs = compactionIdleMs;
   }
 
   handle(message: ToEngine): void {
@@ -159,6 +167,8 @@ class EngineLoop {
   }
 
   #wake(): void {
+    if (this.#compactionTimer) clearTimeout(this.#compactionTimer);
+    this.#compactionTimer = null;
     if (this.#isRunning) return;
     this.#isRunning = true;
     setImmediate(() => void this.#loop());
@@ -189,6 +199,22 @@ class EngineLoop {
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.#isRunning = false;
+    this.#compactWhenIdle();
+  }
+
+  /**
+   * After steps ran, once the engine has been idle for a while: pack the prefix cache into the lowest
+   * cells. Synchronous, so no step can start meanwhile; a request that arrives first cancels it.
+   */
+  #compactWhenIdle(): void {
+    if (this.#compactionIdleMs === 0 || this.#numSteps === this.#numStepsAtCompaction) return;
+    this.#compactionTimer = setTimeout(() => {
+      this.#compactionTimer = null;
+      if (this.#isRunning) return;
+      this.#numStepsAtCompaction = this.#numSteps;
+      const result = this.#host.compactCache();
+      if ('skipped' in result) process.stderr.write(`prefix cache not compacted: ${result.skipped}\n`);
+    }, this.#compactionIdleMs);
   }
 }
 
@@ -215,7 +241,7 @@ async function start(config: EngineConfig): Promise<void> {
     process.disconnect?.();
     return;
   }
-  const loop = new EngineLoop(host);
+  const loop = new EngineLoop(host, config.cacheCompactionIdleMs ?? DEFAULT_COMPACTION_IDLE_MS);
   process.on('message', (raw) => {
     let message: ToEngine;
     try {

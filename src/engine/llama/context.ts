@@ -136,6 +136,9 @@ export function bindContext(llama: IKoffiLib) {
     decode: llama.func('int32_t llama_decode(llama_context *ctx, llama_batch batch)'),
     get_logits_ith: llama.func('float *llama_get_logits_ith(llama_context *ctx, int32_t i)'),
     get_memory: llama.func('llama_memory_i *llama_get_memory(llama_context *ctx)'),
+    state_seq_get_size: llama.func('size_t llama_state_seq_get_size(llama_context *ctx, int32_t seq_id)'),
+    state_seq_get_data: llama.func('size_t llama_state_seq_get_data(llama_context *ctx, uint8_t *dst, size_t size, int32_t seq_id)'),
+    state_seq_set_data: llama.func('size_t llama_state_seq_set_data(llama_context *ctx, const uint8_t *src, size_t size, int32_t dest_seq_id)'),
     perf_context: llama.func('llama_perf_context_data llama_perf_context(llama_context *ctx)'),
     perf_context_reset: llama.func('void llama_perf_context_reset(llama_context *ctx)'),
   };
@@ -240,6 +243,22 @@ export class LlamaContext {
     }
     this.setNThreads(n, n);
     this.#nThreads = n;
+  }
+
+  /** llama_state_seq_get_data: the cells of a sequence, their positions and KV data, for setSeqState. */
+  getSeqState(seqId: number): Buffer {
+    const data = Buffer.alloc(Number(this.#fns.state_seq_get_size(this.ptr, seqId)));
+    const written = Number(this.#fns.state_seq_get_data(this.ptr, data, data.length, seqId));
+    if (written !== data.length) throw new Error(`llama_state_seq_get_data wrote ${written} of ${data.length} bytes for sequence ${seqId}`);
+    return data;
+  }
+
+  /**
+   * llama_state_seq_set_data: adds the cells of `data` to sequence `seqId`, in one contiguous run of
+   * free cells (the lowest llama.cpp finds). False when they did not fit.
+   */
+  setSeqState(seqId: number, data: Buffer): boolean {
+    return Number(this.#fns.state_seq_set_data(this.ptr, data, data.length, seqId)) === data.length;
   }
 
   /**

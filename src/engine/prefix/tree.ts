@@ -22,6 +22,15 @@ export interface PrefixNode {
   lastAccess: number;
 }
 
+/** The cells one holder sequence has that no other holder shares: positions [baseLength, end). */
+export interface HolderLayout {
+  holder: SeqId;
+  end: number;
+  /** The holder it was seeded from, whose cells it shares for positions [0, baseLength). */
+  base: SeqId | null;
+  baseLength: number;
+}
+
 export interface MatchResult {
   numCachedTokens: number;
   /** Deepest node touched; its holder covers the matched tokens. Lock it while the match is in use. */
@@ -148,6 +157,32 @@ export class PrefixTree {
       freed += this.#remove(leaf);
     }
     return freed;
+  }
+
+  /** Every holder's own cells, each after the holder it shares a prefix with. */
+  holderLayout(): HolderLayout[] {
+    const layout = new Map<SeqId, HolderLayout>();
+    for (const root of this.#roots.values()) {
+      // Pre-order: a holder's first node is its topmost, and its parent's holder is already listed.
+      this.#walk(root, (node) => {
+        if (node.holder === null) return;
+        const end = node.start + node.tokens.length;
+        const known = layout.get(node.holder);
+        if (known) {
+          known.end = Math.max(known.end, end);
+          return;
+        }
+        const base = node.parent?.holder ?? null;
+        layout.set(node.holder, { holder: node.holder, end, base, baseLength: base === null ? 0 : node.start });
+      });
+    }
+    return [...layout.values()];
+  }
+
+  /** Whether a running request holds any cached cells. */
+  isLocked(): boolean {
+    for (const root of this.#roots.values()) if (root.lockRef > 0) return true;
+    return false;
   }
 
   /** Drop everything (after the engine's KV cache was cleared). */

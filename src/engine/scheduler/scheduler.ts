@@ -9,6 +9,7 @@
  * touches llama.cpp: KV cells are reached through `KvMemory` and text through `TokenText`.
  */
 import { EngineError } from '../errors.ts';
+import { compactCache, type CompactionResult, type KvState } from '../prefix/compaction.ts';
 import type { KvMemory } from '../prefix/kv-memory.ts';
 import type { PrefixTree } from '../prefix/tree.ts';
 import {
@@ -69,6 +70,8 @@ export interface SchedulerStats {
   numEvictedTokens: number;
   /** Prompt tokens a request took from the cache after its admission, as another request computed them (since the scheduler was made). */
   numInFlightHitTokens: number;
+  /** Times the prefix cache was packed into the lowest cells while idle (compaction.ts). */
+  numCompactions: number;
 }
 
 /** Throws context_length_exceeded unless a prompt leaves room for at least one generated token. */
@@ -92,6 +95,7 @@ export class Scheduler {
   #step = 0;
   #numPreemptions = 0;
   #numInFlightHitTokens = 0;
+  #numCompactions = 0;
 
   constructor(config: SchedulerConfig, deps: { kv: KvMemory; tree: PrefixTree; text: TokenText }) {
     if (config.maxSeqLen > config.totalCells) throw new Error('maxSeqLen cannot exceed totalCells');
@@ -143,7 +147,16 @@ export class Scheduler {
       numPreemptions: this.#numPreemptions,
       numEvictedTokens: this.#tree.numEvictedTokens(),
       numInFlightHitTokens: this.#numInFlightHitTokens,
+      numCompactions: this.#numCompactions,
     };
+  }
+
+  /** Pack the prefix cache into the lowest cells (compaction.ts); only while no request runs or waits. */
+  compactCache(kv: KvState, maxBytes: number): CompactionResult {
+    if (this.#running.length > 0 || this.#waiting.size > 0) return { skipped: 'requests are running' };
+    const result = compactCache(this.#tree, kv, this.#freeSlots[0], maxBytes);
+    if ('numCells' in result) this.#numCompactions++;
+    return result;
   }
 
   schedule(): StepPlan {
