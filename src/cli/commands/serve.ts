@@ -157,7 +157,7 @@ export async function run(args: string[]): Promise<number> {
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
   const assistant = await openAssistant(values['data-dir'], platform);
   const app = await buildServer({
-    models, platform, assistant, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
+    models, platform, assistant, library: { dataDir: values['data-dir'], configFor }, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
   });
   try {
     await app.listen({ host: values.host, port: numbers.port });
