@@ -24,7 +24,9 @@ import { webRoutes } from './routes/app-web.ts';
 import { balanceRoutes } from './routes/balance.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { completionRoutes } from './routes/completions.ts';
+import { embeddingRoutes } from './routes/embeddings.ts';
 import { modelRoutes } from './routes/models.ts';
+import { ollamaEmbedRoutes } from './routes/ollama-embed.ts';
 import { ollamaGenerateRoutes } from './routes/ollama-generate.ts';
 import { ollamaModelRoutes, ollamaVersionRoute } from './routes/ollama-models.ts';
 import { ollamaError } from './ollama/stream.ts';
@@ -146,6 +148,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       psRoutes(scope, context);
       chatRoutes(scope, context);
       completionRoutes(scope, context);
+      embeddingRoutes(scope, context);
     }, { prefix });
   }
   ollamaVersionRoute(app, VERSION);
@@ -159,6 +162,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
     ollamaGenerateRoutes(scope, context);
     ollamaModelRoutes(scope, context);
+    ollamaEmbedRoutes(scope, context);
   }, { prefix: '/api' });
   if (assistant) {
     await app.register(async (scope) => appRoutes(scope, assistant), { prefix: '/app/api' });

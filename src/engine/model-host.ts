@@ -5,6 +5,7 @@
  * scheduler and the runner, plus the conversion of a submit message into a GenerationRequest.
  */
 import path from 'node:path';
+import { Embedder, type EmbedInput, type Embeddings } from './embedder.ts';
 import { EngineError } from './errors.ts';
 import { GGML_DEFAULT_POLL, loadLlama } from './llama/index.ts';
 import type { LlamaModel } from './llama/model.ts';
@@ -43,6 +44,8 @@ export interface EngineModel {
   /** A prompt text's tokens, off the event loop; context_length_exceeded when it cannot fit the context. */
   tokenize(text: string, addSpecial: boolean): Promise<Int32Array>;
   detokenize(tokens: number[]): string;
+  /** Embeddings of the inputs, from the model's embedding context (see embedder.ts). */
+  embed(inputs: EmbedInput[], truncate: boolean): Promise<Embeddings>;
 }
 
 export async function openModel(config: EngineConfig): Promise<EngineModel> {
@@ -91,6 +94,7 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
     { kv, tree: new PrefixTree(kv, holders), text: { pieceBytes: (t) => vocab.tokenToPiece(t, true), isEog: (t) => vocab.isEog(t) } },
   );
   const batch = llama.createBatch(nBatch, 1);
+  const embedder = new Embedder(llama, model, { threads, contextTokens: config.totalCells, flashAttn: config.flashAttention ?? true });
   const adaptive = threadCounts.length > 1 ? new AdaptiveThreads(threads, cpuLoad) : null;
   const runner = new Runner(ctx, batch, adaptive);
 
@@ -158,5 +162,6 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
       return { request, sampler: await buildSampler(llama.sampler, vocab, request.sampling) };
     },
     detokenize: (tokens) => vocab.detokenize(tokens, false, true),
+    embed: (inputs, truncate) => embedder.embed(inputs, truncate),
   };
 }

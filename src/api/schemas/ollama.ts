@@ -95,6 +95,26 @@ export const OllamaGenerateRequest = Type.Object({
 });
 export type OllamaGenerateRequest = Static<typeof OllamaGenerateRequest>;
 
+export const OllamaEmbedRequest = Type.Object({
+  model: Type.String({ minLength: 1 }),
+  input: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1, maxItems: 2048 })]),
+  /** Cut inputs longer than the context (Ollama's default) rather than refuse them. */
+  truncate: Type.Optional(Type.Boolean()),
+  dimensions: Type.Optional(Type.Integer({ minimum: 1 })),
+  options: Type.Optional(Options),
+  keep_alive: Type.Optional(KeepAlive),
+});
+export type OllamaEmbedRequest = Static<typeof OllamaEmbedRequest>;
+
+/** The older single-text endpoint. */
+export const OllamaEmbeddingsRequest = Type.Object({
+  model: Type.String({ minLength: 1 }),
+  prompt: Type.String(),
+  options: Type.Optional(Options),
+  keep_alive: Type.Optional(KeepAlive),
+});
+export type OllamaEmbeddingsRequest = Static<typeof OllamaEmbeddingsRequest>;
+
 export const OllamaModelRequest = Type.Object({
   model: Type.Optional(Type.String({ minLength: 1 })),
   /** Ollama's older spelling of `model`. */
