@@ -10,6 +10,11 @@ import type { Llama, LlamaBatch, LlamaContext, LlamaModel } from './llama/index.
 
 /** Sequences decoded together at most (llama.cpp allows 256; more buys nothing on a CPU batch). */
 const MAX_SEQS_PER_DECODE = 64;
+/**
+ * Tokens packed into one decode (a longer input still goes whole, alone): attention over the unified
+ * cache grows with the square of what one decode holds, so many short inputs go in several decodes.
+ */
+const PACKED_TOKENS_PER_DECODE = 512;
 
 const POOLING = { none: 0, mean: 1, cls: 2, last: 3, rank: 4 } as const;
 
@@ -26,12 +31,16 @@ export interface Embeddings {
 export class Embedder {
   readonly #llama: Llama;
   readonly #model: LlamaModel;
-  readonly #threads: number;
+  readonly #threads: () => number;
   readonly #contextTokens: number;
   readonly #flashAttn: boolean;
   #state: { ctx: LlamaContext; batch: LlamaBatch } | null = null;
 
-  constructor(llama: Llama, model: LlamaModel, shape: { threads: number; contextTokens: number; flashAttn: boolean }) {
+  /**
+   * `threads` is asked before each decode: the cores other processes leave free (as generation steps
+   * use), since ggml's spinning barriers stall a decode for hundreds of milliseconds on busy cores.
+   */
+  constructor(llama: Llama, model: LlamaModel, shape: { threads: () => number; contextTokens: number; flashAttn: boolean }) {
     this.#llama = llama;
     this.#model = model;
     this.#threads = shape.threads;
@@ -65,10 +74,13 @@ export class Embedder {
     for (let start = 0; start < sequences.length; ) {
       batch.clear();
       let end = start;
-      while (end < sequences.length && end - start < MAX_SEQS_PER_DECODE && batch.nTokens + sequences[end].length <= maxTokens) {
+      const budget = Math.max(PACKED_TOKENS_PER_DECODE, sequences[start].length);
+      while (end < sequences.length && end - start < MAX_SEQS_PER_DECODE && batch.nTokens + sequences[end].length <= budget) {
         sequences[end].forEach((token, pos) => batch.add(token, pos, end - start, true));
         end++;
       }
+      const threads = this.#threads();
+      ctx.setNThreads(threads, threads);
       const status = await ctx.decodeAsync(batch);
       if (status !== 0) throw new EngineError('internal', `llama_decode failed with status ${status} while embedding`);
       for (let seq = 0; seq < end - start; seq++) vectors.push(ctx.getEmbeddingsSeq(seq, nEmbd));
@@ -89,14 +101,14 @@ export class Embedder {
     if (this.#state) return this.#state;
     const declared = Number(this.#model.metaValStr(`${this.#model.metaValStr('general.architecture')}.pooling_type`));
     const poolingType = [POOLING.mean, POOLING.cls, POOLING.last].includes(declared as 1 | 2 | 3) ? declared : POOLING.mean;
-    const nCtx = Math.min(this.#contextTokens, this.#model.nCtxTrain());
+    const nCtx = Number(process.env.EMB_CTX ?? Math.min(this.#contextTokens, this.#model.nCtxTrain()));
     const ctx = this.#llama.createContext(this.#model, {
       nCtx,
       // A non-causal model (BERT) needs each input whole in one micro-batch.
       nBatch: nCtx,
       nUbatch: nCtx,
       nSeqMax: MAX_SEQS_PER_DECODE,
-      nThreads: this.#threads,
+      nThreads: this.#threads(),
       kvUnified: true,
       flashAttn: this.#flashAttn,
       embeddings: true,

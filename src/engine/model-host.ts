@@ -94,8 +94,8 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
     { kv, tree: new PrefixTree(kv, holders), text: { pieceBytes: (t) => vocab.tokenToPiece(t, true), isEog: (t) => vocab.isEog(t) } },
   );
   const batch = llama.createBatch(nBatch, 1);
-  const embedder = new Embedder(llama, model, { threads, contextTokens: config.totalCells, flashAttn: config.flashAttention ?? true });
   const adaptive = threadCounts.length > 1 ? new AdaptiveThreads(threads, cpuLoad) : null;
+  const embedder = new Embedder(llama, model, { threads: () => adaptive?.freeCores() ?? threads, contextTokens: config.totalCells, flashAttn: config.flashAttention ?? true });
   const runner = new Runner(ctx, batch, adaptive);
 
   const fim = [vocab.fimPre(), vocab.fimSuf(), vocab.fimMid()];
