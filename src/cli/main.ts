@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   serve: { summary: 'serve the DeepSeek/OpenAI-compatible API', load: () => import('./commands/serve.ts') },
   doctor: { summary: 'libraries, llama.cpp release, backends, devices and threads', load: () => import('./commands/doctor.ts') },
   'synth-model': { summary: 'write a random-weight test or benchmark GGUF', load: () => import('./commands/synth-model.ts') },
+  run: { summary: 'chat with a model in the terminal (or answer one prompt and exit), loaded here or on a server (--url)', load: () => import('./commands/run.ts') },
   generate: { summary: "run one prompt through the engine (in the model's chat template unless --raw) and stream the output", load: () => import('./commands/generate.ts') },
   pull: { summary: 'download a catalog model or a Hugging Face GGUF, resumable and verified', load: () => import('./commands/pull.ts') },
   models: { summary: 'list local models, or with --catalog the DeepSeek models to pull', load: () => import('./commands/models.ts') },
