@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RenderedChat, ToolCallFormat } from '../../chat/index.ts';
 import type { GenerateInput } from '../../engine/client.ts';
 import type { ModelLease } from '../../engine/registry.ts';
-import type { SampledToken, Usage } from '../../engine/types.ts';
+import type { SampledToken, StepEvent, Usage } from '../../engine/types.ts';
 import { ChatChoice, type ChoiceDelta } from '../chat-choice.ts';
 import { admitRequest, choiceInputs, newId, runChoices, sumUsage, tokenText, type SamplingFields } from '../generation.ts';
 import type { AppContext } from '../server.ts';
@@ -100,7 +100,7 @@ export async function runOllamaGeneration(context: AppContext, request: FastifyR
   const usages: Usage[] = [];
   let finish = 'stop';
   const out = ollamaResponse(reply, context.keepAliveMs, job.isStreamed);
-  const onEvent = ({ event }: { event: Parameters<ChatChoice['push']>[0] }) => {
+  const onEvent = ({ event }: { event: StepEvent }) => {
     if (event.tokens.length > 0) job.timings.firstTokenAt ??= performance.now();
     tokens.push(...event.tokens);
     const delta = choice.push(event);

@@ -5,8 +5,7 @@
  * with `keep_alive: 0` unloads it (`unload`), as Ollama's clients use it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RenderedChat } from '../../chat/index.ts';
-import type { ToolCallDelta } from '../../chat/index.ts';
+import type { RenderedChat, ToolCallDelta } from '../../chat/index.ts';
 import { buildChatPrompt, responseGrammar } from '../chat-prompt.ts';
 import type { ChoiceDelta } from '../chat-choice.ts';
 import { ApiError } from '../errors.ts';
@@ -95,8 +94,8 @@ export function ollamaGenerateRoutes(app: FastifyInstance, context: AppContext):
       throw new ApiError('invalid_parameter', "'template' (an Ollama Go template) is not supported: the model's own chat template is used, or send raw: true with a prompt you formatted yourself", 'template');
     }
     const text = body.prompt ?? '';
-    const context_ = body.context ?? [];
-    if (text === '' && context_.length === 0 && !body.suffix) return loadOrUnload(context, request, body.model, keepAlive, generateBody({ reasoning: '', content: '', toolCalls: [] }));
+    const history = body.context ?? [];
+    if (text === '' && history.length === 0 && !body.suffix) return loadOrUnload(context, request, body.model, keepAlive, generateBody({ reasoning: '', content: '', toolCalls: [] }));
     refuseImages(body.model, [body.images]);
     using lease = await acquireModel(context, request, body.model, { keepAliveMs: keepAlive });
     timings.loaded();
@@ -109,14 +108,14 @@ export function ollamaGenerateRoutes(app: FastifyInstance, context: AppContext):
       tokens = await infillTokens(model, text, body.suffix);
       grammar = await responseGrammar({ response_format: responseFormat(body.format) });
     } else if (isRaw) {
-      tokens = [...context_, ...(await model.client.tokenize(text, context_.length === 0))];
+      tokens = [...history, ...(await model.client.tokenize(text, history.length === 0))];
       grammar = await responseGrammar({ response_format: responseFormat(body.format) });
     } else {
       const messages: ChatRequest['messages'] = [...(body.system !== undefined ? [{ role: 'system' as const, content: body.system }] : []), { role: 'user', content: text }];
       const prompt = await buildChatPrompt(lease, { model: body.model, messages, response_format: responseFormat(body.format), ...thinkingFields(body.think) });
       rendered = prompt.rendered;
       grammar = prompt.grammar;
-      tokens = [...context_, ...(await model.client.tokenize(prompt.rendered.prompt, false))];
+      tokens = [...history, ...(await model.client.tokenize(prompt.rendered.prompt, false))];
     }
     return await runOllamaGeneration(context, request, reply, {
       lease,
