@@ -25,6 +25,11 @@ function templateFor(source: string) {
   return entry;
 }
 
+/** What a model's chat template (ChatML when it has none) lets it do; parsed once per template. */
+export function chatCapabilities(chatTemplate: string | null | undefined): TemplateCapabilities {
+  return templateFor(chatTemplate ?? CHATML).capabilities;
+}
+
 export interface ChatPrompt {
   rendered: RenderedChat;
   grammar?: { text: string; root: string };
@@ -87,7 +92,8 @@ async function forcedToolGrammar(body: ChatRequest, format: ToolCallFormat | nul
   return compiled('tools', { kind: 'tool-call', format, tools: tools.map((t) => ({ name: t.function.name, parameters: t.function.parameters })), strict });
 }
 
-async function responseGrammar(body: ChatRequest): Promise<Grammar | undefined> {
+/** The grammar `response_format` asks for (JSON, or a JSON Schema compiled off the event loop), if any. */
+export async function responseGrammar(body: Pick<ChatRequest, 'response_format'>): Promise<Grammar | undefined> {
   const format = body.response_format;
   if (!format || format.type === 'text') return undefined;
   if (format.type === 'json_object') return { text: jsonGrammar(), root: 'root' };

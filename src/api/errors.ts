@@ -29,6 +29,9 @@ const CATALOG = {
   rate_limited: { status: 429, type: 'rate_limit_error' },
   headers_too_large: { status: 431, type: 'invalid_request_error' },
   internal: { status: 500, type: 'server_error' },
+  // A model download from the hub (or its mirror) failed; retrying resumes it.
+  upstream_failed: { status: 502, type: 'server_error' },
+  insufficient_storage: { status: 507, type: 'server_error' },
   // Every 503 says when to come back: SDKs (openai's included) wait that long before their retry.
   overloaded: { status: 503, type: 'server_overloaded', retryAfterSeconds: 2 },
   engine_unavailable: { status: 503, type: 'server_overloaded', retryAfterSeconds: 2 },

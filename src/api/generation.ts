@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EngineClient, GenerateInput, Generation } from '../engine/client.ts';
 import { EngineError } from '../engine/errors.ts';
-import type { ModelLease, ServedModel } from '../engine/registry.ts';
+import type { ModelLease, ModelMatch, ServedModel } from '../engine/registry.ts';
 import type { SamplingParams, StepEvent, Usage } from '../engine/types.ts';
 import { isModelAllowed, type Admission } from '../platform/gate.ts';
 import { ApiError, fromEngineError } from './errors.ts';
@@ -240,15 +240,21 @@ export function usageBody(usage: Usage, reasoningTokens = 0) {
  * The model a request names, loaded and held for it until the lease is released (`using` in the route).
  * A key that may not use the model is refused before the model is loaded, so it cannot unload another.
  */
-export async function acquireModel(context: AppContext, request: FastifyRequest, name: string): Promise<ModelLease> {
-  const match = context.models.resolve(name);
-  if (!match) throw new ApiError('model_not_found', `the model '${name}' does not exist; GET /models lists the models served here`, 'model');
-  if (!isModelAllowed(request.caller.key, name, match.model.id)) throw new ApiError('model_not_allowed', `this API key may not use the model '${name}'`, 'model');
+export async function acquireModel(context: AppContext, request: FastifyRequest, name: string, options: { keepAliveMs?: number } = {}): Promise<ModelLease> {
+  const match = allowedModel(context, request, name);
   try {
-    return await context.models.acquire(match);
+    return await context.models.acquire(match, options);
   } catch (error) {
     throw error instanceof EngineError ? fromEngineError(error.code, error.message) : error;
   }
+}
+
+/** The model a request names, if it exists and the caller's key may use it; nothing is loaded. */
+export function allowedModel(context: AppContext, request: FastifyRequest, name: string): ModelMatch {
+  const match = context.models.resolve(name);
+  if (!match) throw new ApiError('model_not_found', `the model '${name}' does not exist; GET /models lists the models served here`, 'model');
+  if (!isModelAllowed(request.caller.key, name, match.model.id)) throw new ApiError('model_not_allowed', `this API key may not use the model '${name}'`, 'model');
+  return match;
 }
 
 /** The token text OpenAI puts in logprobs entries: the token's bytes, decoded leniently. */

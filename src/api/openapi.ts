@@ -4,10 +4,8 @@
  * are registered, with the same (strict) TypeBox schemas that validate them: a route added anywhere
  * appears here, and the document cannot drift from the validation.
  */
-import { createRequire } from 'node:module';
 import type { FastifyInstance, RouteOptions } from 'fastify';
-
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+import { VERSION as version } from '../version.ts';
 
 interface Operation {
   method: string;

@@ -2,9 +2,10 @@
  * @module api/server
  * The Fastify application: strict JSON parsing (invalid UTF-8 and malformed JSON are 400s), request
  * schemas validated once at the edge without type coercion, one error handler producing DeepSeek's
- * error shape, metrics, and every route both with and without the /v1 prefix.
+ * error shape, metrics, and every route both with and without the /v1 prefix; Ollama's API under /api.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { EngineConfig } from '../engine/protocol.ts';
 import type { ModelRegistry } from '../engine/registry.ts';
 import { PlatformError } from '../platform/errors.ts';
 import type { Assistant } from '../platform/assistant.ts';
@@ -23,7 +24,13 @@ import { webRoutes } from './routes/app-web.ts';
 import { balanceRoutes } from './routes/balance.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { completionRoutes } from './routes/completions.ts';
+import { embeddingRoutes } from './routes/embeddings.ts';
 import { modelRoutes } from './routes/models.ts';
+import { ollamaEmbedRoutes } from './routes/ollama-embed.ts';
+import { ollamaGenerateRoutes } from './routes/ollama-generate.ts';
+import { ollamaModelRoutes, ollamaVersionRoute } from './routes/ollama-models.ts';
+import { ollamaError } from './ollama/stream.ts';
+import { VERSION } from '../version.ts';
 import { psRoutes } from './routes/ps.ts';
 import { useStrictSchemas } from './schemas/strict.ts';
 import { validationError } from './validation-error.ts';
@@ -40,6 +47,8 @@ export interface ServerOptions {
   platform: Platform;
   /** The assistant web app (served at `/`, its API under /app/api); without it the server is API only. */
   assistant?: Assistant;
+  /** Where pulled models go and how to serve one (Ollama's /api/pull and /api/delete); without it they are refused. */
+  library?: ModelLibrary;
   /** Largest accepted request body. */
   bodyLimitBytes?: number;
   /** How long a request (headers and body) may take to arrive before it is answered 408; default 60 s. */
@@ -51,10 +60,16 @@ export interface ServerOptions {
   logger?: boolean;
 }
 
+export interface ModelLibrary {
+  dataDir: string;
+  configFor(modelPath: string): EngineConfig;
+}
+
 export interface AppContext {
   models: ModelRegistry;
   platform: Platform;
   assistant?: Assistant;
+  library?: ModelLibrary;
   metrics: Metrics;
   keepAliveMs: number;
 }
@@ -77,7 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   useStrictSchemas(app);
   const openApi = collectOpenApi(app);
   const assistant = options.assistant;
-  const context: AppContext = { models: options.models, platform: options.platform, assistant, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
+  const context: AppContext = { models: options.models, platform: options.platform, assistant, library: options.library, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
 
   // Only JSON bodies: Fastify's text/plain parser would turn a mislabelled body into a confusing 400.
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -119,21 +134,36 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     void reply.type(context.metrics.registry.contentType);
     return context.metrics.registry.metrics();
   });
+  // Every route in these scopes needs a key once keys exist (checked before the body is even read);
+  // /health, /metrics and /api/version stay open for probes, scrapers and clients finding the server.
+  const authenticate = async (request: FastifyRequest) => {
+    request.caller = (assistant && (await sessionCaller(request, assistant, context.platform.gate))) ?? (await context.platform.gate.authenticate(request.headers.authorization));
+  };
   for (const prefix of ['', '/v1']) {
     await app.register(async (scope) => {
-      // Every route here needs a key once keys exist (checked before the body is even read); /health and
-      // /metrics stay open for probes and scrapers.
-      scope.addHook('onRequest', async (request) => {
-        request.caller = (assistant && (await sessionCaller(request, assistant, context.platform.gate))) ?? (await context.platform.gate.authenticate(request.headers.authorization));
-      });
+      scope.addHook('onRequest', authenticate);
       balanceRoutes(scope);
       adminRoutes(scope, context);
       modelRoutes(scope, context);
       psRoutes(scope, context);
       chatRoutes(scope, context);
       completionRoutes(scope, context);
+      embeddingRoutes(scope, context);
     }, { prefix });
   }
+  ollamaVersionRoute(app, VERSION);
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', authenticate);
+    // Ollama's clients show `error` as the message; a missing model is Ollama's 404.
+    scope.setErrorHandler((error: FastifyError | ApiError | PlatformError, request, reply) => {
+      const apiError = toApiError(error);
+      if (apiError.status >= 500) request.log.error(error);
+      void reply.code(apiError.code === 'model_not_found' ? 404 : apiError.status).headers(apiError.headers).send(ollamaError(apiError));
+    });
+    ollamaGenerateRoutes(scope, context);
+    ollamaModelRoutes(scope, context);
+    ollamaEmbedRoutes(scope, context);
+  }, { prefix: '/api' });
   if (assistant) {
     await app.register(async (scope) => appRoutes(scope, assistant), { prefix: '/app/api' });
     webRoutes(app);

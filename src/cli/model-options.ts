@@ -8,11 +8,11 @@ import { usableCores } from '../engine/threads/cpu-cores.ts';
 import { ModelError } from '../models/errors.ts';
 
 export const DATA_DIR_OPTION = {
-  'data-dir': { type: 'string', default: process.env.SEEKSTACK_DATA_DIR ?? path.join(os.homedir(), '.seekstack') },
+  'data-dir': { type: 'string', default: process.env.SEEKSTACK_DATA_DIR ?? path.join(os.homedir(), '.seekstack'), value: 'dir', help: 'where models, the database and keys live (SEEKSTACK_DATA_DIR)' },
 } as const;
 
 export const CTX_SIZE_OPTION = {
-  'ctx-size': { type: 'string', default: process.env.SEEKSTACK_CTX_SIZE ?? '8192' },
+  'ctx-size': { type: 'string', default: process.env.SEEKSTACK_CTX_SIZE ?? '8192', value: 'N', help: 'context tokens the server allocates per model (SEEKSTACK_CTX_SIZE)' },
 } as const;
 
 /** A positive integer option, or null after printing why not. */

@@ -4,7 +4,7 @@
  */
 import { PlatformError } from '../platform/errors.ts';
 import { openPlatform, type Platform } from '../platform/platform.ts';
-import { parseCommandLine } from './args.ts';
+import { asksForHelp, defineCommand, helpText, nearest, parseCommandLine, type CommandSpec, type OptionSpec } from './args.ts';
 import { DATA_DIR_OPTION } from './model-options.ts';
 import { formatTable } from './table.ts';
 
@@ -12,16 +12,30 @@ import { formatTable } from './table.ts';
 export const CLI_ACTOR = `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`;
 
 export interface Subcommand {
-  usage: string;
+  summary: string;
+  /** Its options (with their help) and operands: what it parses and what `--help` shows. */
+  spec: CommandSpec;
   run(args: string[]): Promise<number>;
 }
 
+/** Runs `seekstack <command> <subcommand> …`; `--help` on either level prints the help made from the specs. */
 export async function dispatch(command: string, args: string[], subcommands: Record<string, Subcommand>): Promise<number> {
   const [name, ...rest] = args;
   const subcommand = name !== undefined && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+  if (subcommand && asksForHelp(rest)) {
+    process.stdout.write(helpText(`${command} ${name}`, subcommand.summary, subcommand.spec));
+    return 0;
+  }
   if (!subcommand) {
-    const usage = Object.entries(subcommands).map(([sub, s]) => `  seekstack ${command} ${sub} ${s.usage}`).join('\n');
-    console.error(`${name === undefined || ['-h', '--help'].includes(name) ? '' : `seekstack ${command}: unknown subcommand '${name}'\n`}usage:\n${usage}`);
+    const width = Math.max(...Object.keys(subcommands).map((sub) => sub.length));
+    const list = Object.entries(subcommands).map(([sub, s]) => `  ${sub.padEnd(width)}  ${s.summary}`).join('\n');
+    const text = `usage: seekstack ${command} <subcommand> [options]\n\nsubcommands:\n${list}\n\nseekstack ${command} <subcommand> --help shows its options\n`;
+    if (name === undefined || asksForHelp([name])) {
+      process.stdout.write(text);
+      return name === undefined ? 2 : 0;
+    }
+    const near = nearest(name, Object.keys(subcommands));
+    console.error(`seekstack ${command}: unknown subcommand '${name}'${near ? `; did you mean '${near}'?` : ''}\n\n${text}`);
     return 2;
   }
   return subcommand.run(rest);
@@ -56,16 +70,19 @@ export function optionalCount(command: string, flag: string, value: string | und
 }
 
 /** A `list` subcommand: options (always --data-dir), then one table of what `rows` reads from the platform. */
-export function listing<const T extends Record<string, { type: 'string' | 'boolean' }>>(
+export function listing<const T extends Record<string, OptionSpec>>(
   command: string,
+  summary: string,
   options: T,
   header: string[],
   rows: (platform: Platform, values: Record<keyof T | 'data-dir', string | boolean | undefined>) => Promise<string[][]>,
 ): Subcommand {
+  const spec = defineCommand({ options: { ...DATA_DIR_OPTION, ...options } });
   return {
-    usage: Object.keys(options).map((name) => `[--${name}${options[name].type === 'string' ? ' …' : ''}]`).join(' '),
+    summary,
+    spec,
     async run(args) {
-      const parsed = parseCommandLine(command, args, { ...DATA_DIR_OPTION, ...options }, { allowPositionals: false });
+      const parsed = parseCommandLine(command, args, spec.options, { allowPositionals: false });
       if (!parsed) return 2;
       const values = parsed.values as unknown as Record<keyof T | 'data-dir', string | boolean | undefined>;
       return withPlatform(command, values['data-dir'] as string, async (platform) => {

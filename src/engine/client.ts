@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { EmbedInput, Embeddings } from './embedder.ts';
 import { EngineError } from './errors.ts';
 import { validateModelFile } from './model-file.ts';
 import {
@@ -186,6 +187,11 @@ export class EngineClient extends EventEmitter {
 
   detokenize(tokens: number[]): Promise<string> {
     return this.#rpc({ type: 'detokenize', tokens }) as Promise<string>;
+  }
+
+  /** Embeddings of texts or token arrays, one raw pooled vector each (see engine/embedder.ts). */
+  embed(inputs: EmbedInput[], truncate: boolean): Promise<Embeddings> {
+    return this.#rpc({ type: 'embed', inputs, truncate }) as Promise<Embeddings>;
   }
 
   /** The engine's counters now: asks the engine, so it waits on a busy or stopped one (see lastStats). */

@@ -5,6 +5,7 @@
  * scheduler and the runner, plus the conversion of a submit message into a GenerationRequest.
  */
 import path from 'node:path';
+import { Embedder, type EmbedInput, type Embeddings } from './embedder.ts';
 import { EngineError } from './errors.ts';
 import { GGML_DEFAULT_POLL, loadLlama } from './llama/index.ts';
 import type { LlamaModel } from './llama/model.ts';
@@ -52,6 +53,8 @@ export interface EngineModel {
   detokenize(tokens: number[]): string;
   /** Packs the prefix cache into the lowest KV cells; call only between steps, while idle. */
   compactCache(): CompactionResult;
+  /** Embeddings of the inputs, from the model's embedding context (see embedder.ts). */
+  embed(inputs: EmbedInput[], truncate: boolean): Promise<Embeddings>;
 }
 
 export async function openModel(config: EngineConfig): Promise<EngineModel> {
@@ -104,6 +107,7 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   );
   const batch = llama.createBatch(nBatch, 1);
   const adaptive = threadCounts.length > 1 ? new AdaptiveThreads(threads, cpuLoad) : null;
+  const embedder = new Embedder(llama, model, { threads: () => adaptive?.freeCores() ?? threads, contextTokens: config.totalCells, flashAttn: config.flashAttention ?? true });
   const runner = new Runner(ctx, batch, adaptive);
 
   const fim = [vocab.fimPre(), vocab.fimSuf(), vocab.fimMid()];
@@ -171,5 +175,6 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
       return { request, sampler: await buildSampler(llama.sampler, vocab, request.sampling) };
     },
     detokenize: (tokens) => vocab.detokenize(tokens, false, true),
+    embed: (inputs, truncate) => embedder.embed(inputs, truncate),
   };
 }

@@ -85,6 +85,12 @@ export const ToEngineSchema = Type.Union([
   Type.Object({ type: Type.Literal('tokenize'), rpcId: Int, text: Type.String(), addSpecial: Type.Boolean() }),
   Type.Object({ type: Type.Literal('detokenize'), rpcId: Int, tokens: Type.Array(Type.Integer({ minimum: 0 })) }),
   Type.Object({ type: Type.Literal('stats'), rpcId: Int }),
+  Type.Object({
+    type: Type.Literal('embed'),
+    rpcId: Int,
+    inputs: Type.Array(Type.Union([Type.Object({ text: Type.String() }), Type.Object({ tokens: Type.Array(Type.Integer({ minimum: 0 })) })]), { minItems: 1 }),
+    truncate: Type.Boolean(),
+  }),
 ]);
 export type ToEngine = Static<typeof ToEngineSchema>;
 

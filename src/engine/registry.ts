@@ -94,6 +94,10 @@ class Entry implements ServableModel {
   numLeases = 0;
   lastUsedAt = Date.now();
   idleTimer: NodeJS.Timeout | undefined;
+  /** Set by the last request that asked for its own keep-alive (Ollama's `keep_alive`); else the server's. */
+  keepAliveMs: number | undefined;
+  /** No longer served: unloaded as soon as no request holds it. */
+  isRemoved = false;
 
   constructor(id: string, config: EngineConfig, memory: ModelMemory) {
     this.id = id;
@@ -133,7 +137,7 @@ export class ModelLease implements ResolvedModel, Disposable {
   }
 }
 
-/** Emits `loaded` (id, milliseconds the load took) and `unloaded` (id, 'idle' | 'evicted'). */
+/** Emits `loaded` (id, milliseconds the load took) and `unloaded` (id, 'idle' | 'evicted' | 'removed'). */
 export class ModelRegistry extends EventEmitter {
   readonly options: RegistryOptions;
   readonly #entries: Entry[] = [];
@@ -146,26 +150,7 @@ export class ModelRegistry extends EventEmitter {
   constructor(sources: ModelSource[], options: RegistryOptions) {
     super();
     this.options = options;
-    for (const { config, name, isOptional } of sources) {
-      const existing = this.#entries.find((e) => e.path === config.modelPath);
-      if (existing) {
-        if (name && !this.#byName.has(name)) this.#byName.set(name, existing);
-        continue;
-      }
-      let generalName: string;
-      try {
-        generalName = validateModelFile(config.modelPath).name;
-      } catch (error) {
-        if (!isOptional) throw error;
-        this.skipped.push({ name: name ?? config.modelPath, reason: (error as Error).message });
-        continue;
-      }
-      const file = path.basename(config.modelPath);
-      const id = [name, generalName, file.replace(/\.gguf$/i, ''), config.modelPath].find((n) => n !== undefined && !this.#byName.has(n) && !ALIASES.has(n)) as string;
-      const entry = new Entry(id, config, memoryOf(config));
-      this.#entries.push(entry);
-      for (const n of [id, generalName, file, file.replace(/\.gguf$/i, '')]) if (!this.#byName.has(n)) this.#byName.set(n, entry);
-    }
+    for (const source of sources) this.#add(source);
   }
 
   /** A registry with its default (first) model loaded, so the first request does not wait and a bad file fails here. */
@@ -195,12 +180,14 @@ export class ModelRegistry extends EventEmitter {
   /**
    * Loads the model unless it is loaded (concurrent calls share one load) and holds it until the lease is
    * released. Throws EngineError `model_too_large` when its estimate exceeds the memory limit, and
-   * `model_capacity` when the models in the way are all serving requests.
+   * `model_capacity` when the models in the way are all serving requests. `keepAliveMs` is how long the
+   * model stays loaded once idle after this request (as Ollama's `keep_alive`); without it, the server's.
    */
-  async acquire(match: ModelMatch): Promise<ModelLease> {
+  async acquire(match: ModelMatch, options: { keepAliveMs?: number } = {}): Promise<ModelLease> {
     if (this.#isClosed) throw new EngineError('engine_unavailable', 'the server is shutting down');
     const entry = this.#entries.find((e) => e === match.model);
     if (!entry) throw new EngineError('internal', `the model '${match.model.id}' is not served here`);
+    entry.keepAliveMs = options.keepAliveMs;
     entry.numLeases++;
     clearTimeout(entry.idleTimer);
     let client: EngineClient;
@@ -220,6 +207,33 @@ export class ModelRegistry extends EventEmitter {
     return new ModelLease(model, match.thinking, () => this.#release(entry));
   }
 
+  /** How long the model stays loaded once idle: a negative value means for good. */
+  keepAliveOf(model: ServableModel): number {
+    return (model as Entry).keepAliveMs ?? this.options.keepAliveMs;
+  }
+
+  /**
+   * Serve one more model (a pull while the server runs): its id, or that of the entry already serving the
+   * file. An invalid file throws EngineError, and an optional one that fails its check gives null.
+   */
+  add(source: ModelSource): string | null {
+    return this.#add(source)?.id ?? null;
+  }
+
+  /**
+   * Stop serving a model (its files are being deleted): its names resolve no more, and it is unloaded once
+   * the requests holding it end. False when no model has this id.
+   */
+  remove(id: string): boolean {
+    const entry = this.#entries.find((e) => e.id === id);
+    if (!entry) return false;
+    this.#entries.splice(this.#entries.indexOf(entry), 1);
+    for (const [name, named] of this.#byName) if (named === entry) this.#byName.delete(name);
+    entry.isRemoved = true;
+    if (entry.numLeases === 0) void this.#unload(entry, 'removed');
+    return true;
+  }
+
   async close(): Promise<void> {
     this.#isClosed = true;
     for (const entry of this.#entries) clearTimeout(entry.idleTimer);
@@ -228,6 +242,28 @@ export class ModelRegistry extends EventEmitter {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  #add({ config, name, isOptional }: ModelSource): Entry | null {
+    const existing = this.#entries.find((e) => e.path === config.modelPath);
+    if (existing) {
+      if (name && !this.#byName.has(name)) this.#byName.set(name, existing);
+      return existing;
+    }
+    let generalName: string;
+    try {
+      generalName = validateModelFile(config.modelPath).name;
+    } catch (error) {
+      if (!isOptional) throw error;
+      this.skipped.push({ name: name ?? config.modelPath, reason: (error as Error).message });
+      return null;
+    }
+    const file = path.basename(config.modelPath);
+    const id = [name, generalName, file.replace(/\.gguf$/i, ''), config.modelPath].find((n) => n !== undefined && !this.#byName.has(n) && !ALIASES.has(n)) as string;
+    const entry = new Entry(id, config, memoryOf(config));
+    this.#entries.push(entry);
+    for (const n of [id, generalName, file, file.replace(/\.gguf$/i, '')]) if (!this.#byName.has(n)) this.#byName.set(n, entry);
+    return entry;
+  }
 
   /** Decides synchronously, so two loads starting together each see the other's memory as taken. */
   #load(entry: Entry): Promise<EngineClient> {
@@ -257,14 +293,20 @@ export class ModelRegistry extends EventEmitter {
   #release(entry: Entry): void {
     entry.numLeases--;
     entry.lastUsedAt = Date.now();
-    if (entry.numLeases > 0 || this.options.keepAliveMs < 0) return;
+    if (entry.numLeases > 0) return;
+    if (entry.isRemoved) {
+      void this.#unload(entry, 'removed');
+      return;
+    }
+    const keepAliveMs = this.keepAliveOf(entry);
+    if (keepAliveMs < 0) return;
     entry.idleTimer = setTimeout(() => {
       if (entry.numLeases === 0 && entry.client) void this.#unload(entry, 'idle');
-    }, this.options.keepAliveMs).unref();
+    }, keepAliveMs).unref();
   }
 
   /** The entry counts as unloaded at once, so its memory is free for the load that evicted it. */
-  async #unload(entry: Entry, reason: 'idle' | 'evicted'): Promise<void> {
+  async #unload(entry: Entry, reason: 'idle' | 'evicted' | 'removed'): Promise<void> {
     const client = entry.client;
     entry.client = undefined;
     clearTimeout(entry.idleTimer);

@@ -73,6 +73,8 @@ class Limiter {
 class EngineLoop {
   readonly #host: EngineModel;
   readonly #limiter = new Limiter(MAX_PREPARING);
+  /** One decode at a time in this process: a generation step or an embedding batch. */
+  readonly #decodeLock = new Limiter(1);
   /** Submitted, not yet queued: true once cancelled, so the request is dropped when its preparation ends. */
   readonly #preparing = new Map<string, boolean>();
   #isRunning = false;
@@ -106,6 +108,10 @@ class EngineLoop {
         break;
       case 'stats':
         void this.#rpc(message.rpcId, async () => this.stats());
+        break;
+      case 'embed':
+        // Between steps, never beside one: both decodes would fight for the same cores.
+        void this.#rpc(message.rpcId, () => this.#decodeLock.run(() => this.#host.embed(message.inputs, message.truncate)));
         break;
       case 'init':
         break;
@@ -186,7 +192,7 @@ class EngineLoop {
         this.#numSteps++;
         this.#stepStartedAt = performance.now();
         try {
-          events = scheduler.update(plan, await runner.run(plan));
+          events = scheduler.update(plan, await this.#decodeLock.run(() => runner.run(plan)));
         } catch (error) {
           if (!(error instanceof DecodeError)) throw error;
           events = scheduler.fail(plan, error.message);

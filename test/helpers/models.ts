@@ -23,14 +23,15 @@ function sourceHash(): string {
   return hash.digest('hex').slice(0, 12);
 }
 
-export async function tinyModel(arch: Arch): Promise<string> {
+/** The tiny model of an architecture, or with `embed` the same shape declaring mean pooling (an embedding model). */
+export async function tinyModel(arch: Arch, preset: 'tiny' | 'embed' = 'tiny'): Promise<string> {
   const dir = path.join(os.tmpdir(), 'seekstack-test-models');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${arch}-tiny-${sourceHash()}.gguf`);
+  const file = path.join(dir, `${arch}-${preset}-${sourceHash()}.gguf`);
   if (!fs.existsSync(file)) {
     // Write beside and rename, so concurrent test files never see a half-written model.
     const partial = `${file}.${process.pid}.partial`;
-    await synthModel({ arch, preset: 'tiny', out: partial });
+    await synthModel({ arch, preset, out: partial });
     fs.renameSync(partial, file);
   }
   return file;

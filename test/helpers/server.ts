@@ -28,7 +28,7 @@ export interface TestServer {
 export async function startServer(
   t: { after(fn: () => Promise<void>): void },
   modelPaths: string[],
-  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number; requestTimeoutMs?: number; metricsToken?: string; dataDir?: string; registry?: Partial<RegistryOptions>; assistant?: boolean } = {},
+  options: { engine?: Partial<EngineConfig>; keepAliveMs?: number; bodyLimitBytes?: number; requestTimeoutMs?: number; metricsToken?: string; dataDir?: string; registry?: Partial<RegistryOptions>; assistant?: boolean; library?: boolean } = {},
 ): Promise<TestServer> {
   // Every model may stay loaded for good unless a test asks otherwise, so timing never unloads one under a test.
   const models = await ModelRegistry.start(
@@ -38,7 +38,8 @@ export async function startServer(
   const dataDir = options.dataDir ?? scratchDir();
   const platform = await openPlatform(dataDir, { checkpointInBackground: true });
   const assistant = options.assistant ? await openAssistant(dataDir, platform) : undefined;
-  const app = await buildServer({ models, platform, assistant, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes, requestTimeoutMs: options.requestTimeoutMs, metricsToken: options.metricsToken });
+  const library = options.library ? { dataDir, configFor: (modelPath: string) => engineConfig(modelPath, { numSlots: 4, ...options.engine }) } : undefined;
+  const app = await buildServer({ models, platform, assistant, library, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes, requestTimeoutMs: options.requestTimeoutMs, metricsToken: options.metricsToken });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(() => app.close());
   const address = app.server.address();

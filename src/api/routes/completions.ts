@@ -18,17 +18,21 @@ const DEFAULT_MAX_TOKENS = 16;
 
 async function promptOf(model: ServedModel, body: CompletionRequest): Promise<GenerateInput['prompt']> {
   const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0];
-  if (body.suffix === undefined) return { text: prompt, addSpecial: true };
+  return body.suffix === undefined ? { text: prompt, addSpecial: true } : { tokens: await infillTokens(model, prompt, body.suffix) };
+}
+
+/** The model's prefix, suffix and middle tokens around the text before and after the gap (also Ollama's `suffix`). */
+export async function infillTokens(model: ServedModel, prefix: string, suffix: string): Promise<number[]> {
   const { fim, addBos } = model.info;
   if (!fim) {
     throw new ApiError('invalid_request', `the model '${model.id}' has no fill-in-the-middle tokens, so 'suffix' cannot be used with it`, 'suffix');
   }
   const [bos, prefixTokens, suffixTokens] = await Promise.all([
     addBos ? model.client.tokenize('', true) : [],
-    model.client.tokenize(prompt, false),
-    model.client.tokenize(body.suffix, false),
+    model.client.tokenize(prefix, false),
+    model.client.tokenize(suffix, false),
   ]);
-  return { tokens: [...bos, fim.prefix, ...prefixTokens, fim.suffix, ...suffixTokens, fim.middle] };
+  return [...bos, fim.prefix, ...prefixTokens, fim.suffix, ...suffixTokens, fim.middle];
 }
 
 /** OpenAI's legacy logprobs object for one choice. */

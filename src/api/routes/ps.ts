@@ -9,7 +9,7 @@ import type { AppContext } from '../server.ts';
 export function psRoutes(app: FastifyInstance, { models }: AppContext): void {
   app.get('/ps', async (request) => {
     const now = Date.now();
-    const { keepAliveMs, maxLoaded, memoryLimitBytes } = models.options;
+    const { maxLoaded, memoryLimitBytes } = models.options;
     const resident = models.list().filter((m) => m.state !== 'unloaded');
     return {
       object: 'list',
@@ -35,7 +35,7 @@ export function psRoutes(app: FastifyInstance, { models }: AppContext): void {
           active_requests: m.numLeases,
           idle_seconds: m.numLeases === 0 ? (now - m.lastUsedAt) / 1000 : 0,
           // Null while requests hold it, or when keep-alive never unloads.
-          expires_in_seconds: m.numLeases === 0 && keepAliveMs >= 0 ? Math.max(0, m.lastUsedAt + keepAliveMs - now) / 1000 : null,
+          expires_in_seconds: m.numLeases === 0 && models.keepAliveOf(m) >= 0 ? Math.max(0, m.lastUsedAt + models.keepAliveOf(m) - now) / 1000 : null,
         })),
     };
   });

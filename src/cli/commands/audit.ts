@@ -6,7 +6,8 @@ import { dispatch, listing, withPlatform } from '../platform-command.ts';
 export function run(args: string[]): Promise<number> {
   return dispatch('audit', args, {
     verify: {
-      usage: '[--data-dir dir]   (exit code 1 when any row was edited or deleted)',
+      summary: 'check every row of the audit log against its hash chain and the recorded head',
+      spec: { options: DATA_DIR_OPTION, notes: 'exit code 1 when any row was edited or deleted' },
       async run(rest) {
         const parsed = parseCommandLine('audit verify', rest, DATA_DIR_OPTION, { allowPositionals: false });
         if (!parsed) return 2;
@@ -21,7 +22,7 @@ export function run(args: string[]): Promise<number> {
         });
       },
     },
-    list: listing('audit list', {}, ['ID', 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'DETAILS'], async ({ store }) =>
+    list: listing('audit list', 'every audit row: time, actor, action, target, details', {}, ['ID', 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'DETAILS'], async ({ store }) =>
       (await store.auditLog()).map((r) => [String(r.id), new Date(r.createdAt).toISOString(), r.actor, r.action, r.target, r.details])),
   });
 }

@@ -4,7 +4,7 @@
  */
 import { usableCores } from '../../engine/threads/cpu-cores.ts';
 import { LIB_DIR_ENV, LlamaLibraryError, loadLlama, type DeviceInfo, type LlamaInfo } from '../../engine/llama/index.ts';
-import { parseCommandArgs } from '../args.ts';
+import { defineCommand, parseCommandArgs } from '../args.ts';
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -32,11 +32,15 @@ function report(info: LlamaInfo, threads: number, threadsSource: string): string
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
 }
 
+export const spec = defineCommand({
+  options: {
+    threads: { type: 'string', value: 'N', help: 'the thread count to check (default: the usable cores)' },
+    'llama-lib-dir': { type: 'string', value: 'dir', help: 'check another build of the llama.cpp libraries' },
+  },
+});
+
 export async function run(args: string[]): Promise<number> {
-  const options = parseCommandArgs('doctor', args, {
-    threads: { type: 'string' },
-    'llama-lib-dir': { type: 'string' },
-  });
+  const options = parseCommandArgs('doctor', args, spec.options);
   if (!options) return 2;
   const usable = usableCores();
   const threads = options.threads === undefined ? usable : Number(options.threads);

@@ -10,15 +10,15 @@ import { CLI_ACTOR, dispatch, listing, optionalCount, withPlatform } from '../pl
 
 const CREATE_OPTIONS = {
   ...DATA_DIR_OPTION,
-  tenant: { type: 'string' },
-  name: { type: 'string' },
-  rpm: { type: 'string' },
-  tpm: { type: 'string' },
-  'max-concurrency': { type: 'string' },
-  'budget-tokens': { type: 'string' },
-  models: { type: 'string' },
-  expires: { type: 'string' },
-  admin: { type: 'boolean', default: false },
+  tenant: { type: 'string', value: 'name', help: 'the tenant the key belongs to (required)' },
+  name: { type: 'string', value: 'text', help: 'a label for the key' },
+  rpm: { type: 'string', value: 'N', help: 'requests per minute at most' },
+  tpm: { type: 'string', value: 'N', help: 'tokens per minute at most' },
+  'max-concurrency': { type: 'string', value: 'N', help: 'requests in flight at once at most' },
+  'budget-tokens': { type: 'string', value: 'N', help: 'tokens it may use in all' },
+  models: { type: 'string', value: 'a,b', help: 'the only models it may use' },
+  expires: { type: 'string', value: 'lifetime', help: 'expires after this long (30d, 12h, 2w)' },
+  admin: { type: 'boolean', default: false, help: 'may use the admin API' },
 } as const;
 
 function status(key: KeyRecord, now: number): string {
@@ -57,7 +57,7 @@ async function create(rest: string[]): Promise<number> {
   });
 }
 
-const list = listing('keys list', { tenant: { type: 'string' } }, ['ID', 'TENANT', 'NAME', 'KEY', 'STATUS', 'RPM', 'TPM', 'CONCURRENCY', 'BUDGET USED', 'MODELS', 'EXPIRES'], async ({ admin }, values) => {
+const list = listing('keys list', 'every key with its limits and status', { tenant: { type: 'string', value: 'name', help: 'only this tenant\'s keys' } }, ['ID', 'TENANT', 'NAME', 'KEY', 'STATUS', 'RPM', 'TPM', 'CONCURRENCY', 'BUDGET USED', 'MODELS', 'EXPIRES'], async ({ admin }, values) => {
   const now = Date.now();
   return (await admin.listKeys(values.tenant as string | undefined)).map((k) => [
     k.id, k.tenantName, k.name ?? '-', `${k.prefix}…`, status(k, now) + (k.isAdmin ? ' admin' : '') + (k.isSessionOnly ? ' app-session' : ''), orDash(k.rpm), orDash(k.tpm),
@@ -82,8 +82,8 @@ async function revoke(rest: string[]): Promise<number> {
 
 export function run(args: string[]): Promise<number> {
   return dispatch('keys', args, {
-    create: { usage: '--tenant <t> [--name n] [--rpm N] [--tpm N] [--max-concurrency N] [--budget-tokens N] [--models a,b] [--expires 30d] [--admin]', run: create },
+    create: { summary: 'create a key (its secret is printed once)', spec: { options: CREATE_OPTIONS }, run: create },
     list,
-    revoke: { usage: '<key id>', run: revoke },
+    revoke: { summary: 'revoke a key: requests with it are refused from now on', spec: { operands: '<key id>', options: DATA_DIR_OPTION }, run: revoke },
   });
 }

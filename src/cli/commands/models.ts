@@ -2,15 +2,19 @@
  * `seekstack models`: the models on this machine, or with `--catalog` the DeepSeek models Seekstack can
  * pull, with the memory each needs at `--ctx-size` tokens of context (the `serve` default).
  */
-import { parseCommandArgs } from '../args.ts';
+import { defineCommand, parseCommandArgs } from '../args.ts';
 import { CTX_SIZE_OPTION, DATA_DIR_OPTION, positiveInteger } from '../model-options.ts';
 import { CATALOG, catalogMemory } from '../../models/catalog.ts';
 import { listModels } from '../../models/library.ts';
 import { formatBytes, formatCount } from '../../models/units.ts';
 import { formatTable } from '../table.ts';
 
+export const spec = defineCommand({
+  options: { ...DATA_DIR_OPTION, ...CTX_SIZE_OPTION, catalog: { type: 'boolean', help: 'the DeepSeek models Seekstack can pull, instead of the local ones' } },
+});
+
 export async function run(args: string[]): Promise<number> {
-  const values = parseCommandArgs('models', args, { ...DATA_DIR_OPTION, ...CTX_SIZE_OPTION, catalog: { type: 'boolean' } });
+  const values = parseCommandArgs('models', args, spec.options);
   if (!values) return 2;
   const contextTokens = positiveInteger('models', 'ctx-size', values['ctx-size']);
   if (contextTokens === null) return 2;

@@ -5,16 +5,17 @@ import { CLI_ACTOR, dispatch, listing, withPlatform } from '../platform-command.
 
 const SET_OPTIONS = {
   ...DATA_DIR_OPTION,
-  currency: { type: 'string', default: 'USD' },
-  'cache-hit': { type: 'string' },
-  'cache-miss': { type: 'string' },
-  output: { type: 'string' },
+  currency: { type: 'string', default: 'USD', value: 'code', help: 'the currency of the prices' },
+  'cache-hit': { type: 'string', value: 'P', help: 'price per million prompt tokens served from the prefix cache' },
+  'cache-miss': { type: 'string', value: 'P', help: 'price per million prompt tokens computed' },
+  output: { type: 'string', value: 'P', help: 'price per million generated tokens' },
 } as const;
 
 export function run(args: string[]): Promise<number> {
   return dispatch('prices', args, {
     set: {
-      usage: '<model> --cache-hit P --cache-miss P --output P [--currency USD]   (per million tokens)',
+      summary: "set a model's prices per million tokens (by the name clients request, or the model's id)",
+      spec: { operands: '<model>', options: SET_OPTIONS },
       async run(rest) {
         const parsed = parseCommandLine('prices set', rest, SET_OPTIONS);
         if (!parsed) return 2;
@@ -33,7 +34,7 @@ export function run(args: string[]): Promise<number> {
         });
       },
     },
-    list: listing('prices list', {}, ['MODEL', 'CURRENCY', 'CACHE HIT /M', 'CACHE MISS /M', 'OUTPUT /M'], async ({ admin }) =>
+    list: listing('prices list', 'every model price', {}, ['MODEL', 'CURRENCY', 'CACHE HIT /M', 'CACHE MISS /M', 'OUTPUT /M'], async ({ admin }) =>
       (await admin.listPrices()).map((p) => [p.model, p.currency, String(p.cacheHitPerM), String(p.cacheMissPerM), String(p.outputPerM)])),
   });
 }

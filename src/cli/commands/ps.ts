@@ -3,13 +3,15 @@
  * context, slots, requests in flight, idle time and when keep-alive unloads each. Reads GET /v1/ps.
  */
 import { formatBytes, formatDuration } from '../../models/units.ts';
-import { parseCommandArgs } from '../args.ts';
+import { defineCommand, parseCommandArgs } from '../args.ts';
 import { formatTable } from '../table.ts';
 
-const OPTIONS = {
-  url: { type: 'string', default: process.env.SEEKSTACK_URL ?? 'http://127.0.0.1:8080' },
-  'api-key': { type: 'string', default: process.env.SEEKSTACK_API_KEY },
-} as const;
+export const spec = defineCommand({
+  options: {
+    url: { type: 'string', default: process.env.SEEKSTACK_URL ?? 'http://127.0.0.1:8080', value: 'url', help: 'the server (SEEKSTACK_URL)' },
+    'api-key': { type: 'string', default: process.env.SEEKSTACK_API_KEY, value: 'key', help: 'a key, once the server has keys (SEEKSTACK_API_KEY)' },
+  },
+});
 
 interface PsBody {
   max_loaded: number;
@@ -27,7 +29,7 @@ interface PsBody {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const values = parseCommandArgs('ps', args, OPTIONS);
+  const values = parseCommandArgs('ps', args, spec.options);
   if (!values) return 2;
   // Accepts the URL serve prints (ending in /v1) as well as the bare origin.
   const url = `${values.url.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/ps`;

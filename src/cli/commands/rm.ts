@@ -1,14 +1,16 @@
 /** `seekstack rm <model>…`: deletes local models (every part of a split one); the bundled model stays. */
-import { parseCommandLine } from '../args.ts';
+import { defineCommand, parseCommandLine } from '../args.ts';
 import { DATA_DIR_OPTION, reportingModelErrors } from '../model-options.ts';
 import { removeModel } from '../../models/library.ts';
 import { formatBytes } from '../../models/units.ts';
 
+export const spec = defineCommand({ operands: '<model>…', options: DATA_DIR_OPTION });
+
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandLine('rm', args, DATA_DIR_OPTION);
+  const parsed = parseCommandLine('rm', args, spec.options);
   if (!parsed) return 2;
   if (parsed.positionals.length === 0) {
-    console.error('usage: seekstack rm <model>… [--data-dir dir]');
+    console.error(`usage: seekstack rm ${spec.operands} [options]`);
     return 2;
   }
   let exitCode = 0;

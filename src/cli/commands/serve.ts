@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { parseCommandArgs } from '../args.ts';
+import { defineCommand, parseCommandArgs } from '../args.ts';
 import { buildServer } from '../../api/server.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { EngineConfig } from '../../engine/protocol.ts';
@@ -16,34 +16,38 @@ import { openPlatform, type Platform } from '../../platform/platform.ts';
 import { DEFAULT_MODEL } from '../../models/bundled.ts';
 import { parseThreads, positiveInteger } from '../model-options.ts';
 import { usableCores } from '../../engine/threads/cpu-cores.ts';
+import { whenParentExits } from '../launcher-watch.ts';
 
 const env = (name: string) => process.env[`SEEKSTACK_${name}`];
 
-const OPTIONS = {
-  model: { type: 'string', multiple: true },
-  host: { type: 'string', default: env('HOST') ?? '127.0.0.1' },
-  port: { type: 'string', default: env('PORT') ?? '8080' },
-  'data-dir': { type: 'string', default: env('DATA_DIR') ?? path.join(os.homedir(), '.seekstack') },
-  threads: { type: 'string', default: env('THREADS') ?? 'auto' },
-  slots: { type: 'string', default: env('SLOTS') ?? '8' },
-  'ctx-size': { type: 'string', default: env('CTX_SIZE') ?? '8192' },
-  'gpu-layers': { type: 'string', default: env('GPU_LAYERS') ?? '-1' },
-  'prefill-chunk': { type: 'string', default: env('PREFILL_CHUNK') ?? '512' },
-  'max-queue': { type: 'string', default: env('MAX_QUEUE') ?? '256' },
-  'keep-alive-ms': { type: 'string', default: env('KEEP_ALIVE_MS') ?? '5000' },
-  'max-loaded': { type: 'string', default: env('MAX_LOADED') },
-  'model-keep-alive': { type: 'string', default: env('MODEL_KEEP_ALIVE') ?? '5m' },
-  'memory-limit': { type: 'string', default: env('MEMORY_LIMIT') },
-  'llama-lib-dir': { type: 'string', default: env('LLAMA_LIB_DIR') },
-  'stall-timeout': { type: 'string', default: env('STALL_TIMEOUT') ?? '30s' },
-  'stall-restart': { type: 'string', default: env('STALL_RESTART') ?? '2m' },
-  exact: { type: 'boolean', default: env('EXACT') === '1' },
-  auth: { type: 'string', default: env('AUTH') ?? 'auto' },
-  'insecure-no-auth': { type: 'boolean', default: env('INSECURE_NO_AUTH') === '1' },
-  'request-timeout': { type: 'string', default: env('REQUEST_TIMEOUT') ?? '60s' },
-  'lease-ttl': { type: 'string', default: env('LEASE_TTL') ?? '30s' },
-  'metrics-token': { type: 'string', default: env('METRICS_TOKEN') },
-} as const;
+export const spec = defineCommand({
+  options: {
+    model: { type: 'string', multiple: true, value: 'file.gguf', help: 'a model to serve, loaded at start (repeat for more; default the bundled one); local models swap in on demand' },
+    host: { type: 'string', default: env('HOST') ?? '127.0.0.1', value: 'address', help: 'the address to listen on; any but loopback needs API keys' },
+    port: { type: 'string', default: env('PORT') ?? '8080', value: 'N', help: 'the port to listen on' },
+    'data-dir': { type: 'string', default: env('DATA_DIR') ?? path.join(os.homedir(), '.seekstack'), value: 'dir', help: 'where models, the database and keys live' },
+    threads: { type: 'string', default: env('THREADS') ?? 'auto', value: 'auto|N', help: 'decode threads: auto adapts to the cores free' },
+    slots: { type: 'string', default: env('SLOTS') ?? '8', value: 'N', help: 'sequences decoded together per model' },
+    'ctx-size': { type: 'string', default: env('CTX_SIZE') ?? '8192', value: 'N', help: 'KV cache tokens per model, shared by its slots' },
+    'gpu-layers': { type: 'string', default: env('GPU_LAYERS') ?? '-1', value: 'N', help: 'layers to offload to a GPU (-1: all)' },
+    'prefill-chunk': { type: 'string', default: env('PREFILL_CHUNK') ?? '512', value: 'N', help: 'prompt tokens per decode step at most' },
+    'max-queue': { type: 'string', default: env('MAX_QUEUE') ?? '256', value: 'N', help: 'requests waiting per model before a 503' },
+    'keep-alive-ms': { type: 'string', default: env('KEEP_ALIVE_MS') ?? '5000', value: 'ms', help: 'interval of keep-alives while a request waits' },
+    'max-loaded': { type: 'string', default: env('MAX_LOADED'), value: 'N', help: 'models loaded at once (default: as many as --model names)' },
+    'model-keep-alive': { type: 'string', default: env('MODEL_KEEP_ALIVE') ?? '5m', value: 'duration', help: 'idle time before a model is unloaded (0 at once, -1 never)' },
+    'memory-limit': { type: 'string', default: env('MEMORY_LIMIT'), value: 'size', help: "what loaded models may use together (default: the machine's memory)" },
+    'llama-lib-dir': { type: 'string', default: env('LLAMA_LIB_DIR'), value: 'dir', help: 'another build of the same llama.cpp release (CANN, MUSA, HIP, SYCL)' },
+    'stall-timeout': { type: 'string', default: env('STALL_TIMEOUT') ?? '30s', value: 'duration', help: 'an engine not stepping this long is reported stalled' },
+    'stall-restart': { type: 'string', default: env('STALL_RESTART') ?? '2m', value: 'duration', help: 'a stalled engine is restarted after this long' },
+    exact: { type: 'boolean', default: env('EXACT') === '1', help: 'no flash attention: bit-exact results across batch sizes' },
+    auth: { type: 'string', default: env('AUTH') ?? 'auto', value: 'auto|required', help: 'auto: keys required once one exists' },
+    'insecure-no-auth': { type: 'boolean', default: env('INSECURE_NO_AUTH') === '1', help: 'listen beyond loopback without keys' },
+    'request-timeout': { type: 'string', default: env('REQUEST_TIMEOUT') ?? '60s', value: 'duration', help: 'how long a request may take to arrive' },
+    'lease-ttl': { type: 'string', default: env('LEASE_TTL') ?? '30s', value: 'duration', help: "how long this process's budget reservations outlive it" },
+    'metrics-token': { type: 'string', default: env('METRICS_TOKEN'), value: 'secret', help: 'the bearer token a metrics scraper sends' },
+  },
+  notes: 'Every option also reads SEEKSTACK_<NAME> from the environment (SEEKSTACK_PORT, SEEKSTACK_MODEL=a.gguf,b.gguf…).',
+});
 
 /** Without API keys the server is only for this machine (DESIGN.md §7). */
 function isLoopback(host: string): boolean {
@@ -64,7 +68,7 @@ function localSources(dataDir: string, configFor: (modelPath: string) => EngineC
 const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
 
 export async function run(args: string[]): Promise<number> {
-  const values = parseCommandArgs('serve', args, OPTIONS);
+  const values = parseCommandArgs('serve', args, spec.options);
   if (!values) return 2;
   const numbers = Object.fromEntries(NUMERIC.map((name) => [name, Number(values[name])])) as Record<(typeof NUMERIC)[number], number>;
   const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
@@ -157,7 +161,7 @@ export async function run(args: string[]): Promise<number> {
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
   const assistant = await openAssistant(values['data-dir'], platform);
   const app = await buildServer({
-    models, platform, assistant, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
+    models, platform, assistant, library: { dataDir: values['data-dir'], configFor }, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
   });
   try {
     await app.listen({ host: values.host, port: numbers.port });
@@ -181,6 +185,7 @@ export async function run(args: string[]): Promise<number> {
   console.log(`Seekstack is serving on ${origin}/v1`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+    if (process.env.npm_lifecycle_event !== undefined) whenParentExits(resolve);
   });
   await app.close();
   return 0;

@@ -4,7 +4,7 @@
  * or `--metadata` the template itself or every metadata key. A catalog model not yet pulled shows its
  * catalog entry.
  */
-import { parseCommandLine } from '../args.ts';
+import { defineCommand, parseCommandLine } from '../args.ts';
 import { CTX_SIZE_OPTION, DATA_DIR_OPTION, positiveInteger, reportingModelErrors } from '../model-options.ts';
 import { templateCapabilities } from '../../chat/capabilities.ts';
 import { ChatTemplate, ChatTemplateError } from '../../chat/chat-template.ts';
@@ -19,16 +19,21 @@ import { formatBytes, formatCount } from '../../models/units.ts';
 
 const MAX_VALUE_CHARS = 80;
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandLine('show', args, {
+export const spec = defineCommand({
+  operands: '<model>',
+  options: {
     ...DATA_DIR_OPTION,
     ...CTX_SIZE_OPTION,
-    template: { type: 'boolean' },
-    metadata: { type: 'boolean' },
-  });
+    template: { type: 'boolean', help: 'print the chat template' },
+    metadata: { type: 'boolean', help: 'print every metadata key of the GGUF header' },
+  },
+});
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseCommandLine('show', args, spec.options);
   if (!parsed) return 2;
   if (parsed.positionals.length !== 1) {
-    console.error('usage: seekstack show <model> [--ctx-size N] [--template] [--metadata] [--data-dir dir]');
+    console.error(`usage: seekstack show ${spec.operands} [options]`);
     return 2;
   }
   const { values } = parsed;

@@ -2,28 +2,32 @@
  * @module `seekstack synth-model`: writes a random-weight GGUF model (see src/engine/gguf/synth.ts) for
  * tests, demos and benchmarks.
  */
-import { parseArgs } from 'node:util';
 import { SYNTH_ARCHS, SYNTH_PRESETS, synthModel, WEIGHT_TYPES } from '../../engine/gguf/synth.ts';
 import type { SynthOptions, SynthResult } from '../../engine/gguf/synth.ts';
+import { defineCommand, parseCommandArgs } from '../args.ts';
 
-const USAGE =
-  'usage: seekstack synth-model --arch <llama|qwen2|deepseek2> --preset <tiny|bench> --out <file.gguf> [--wtype f32|f16|q8_0|q4_0] [--seed N]';
+export const spec = defineCommand({
+  options: {
+    arch: { type: 'string', value: SYNTH_ARCHS.join('|'), help: 'the architecture (required)' },
+    preset: { type: 'string', value: SYNTH_PRESETS.join('|'), help: 'tiny for tests, bench for benchmarks (required)' },
+    out: { type: 'string', value: 'file.gguf', help: 'where to write it (required)' },
+    wtype: { type: 'string', value: WEIGHT_TYPES.join('|'), help: 'the weight type (default: the preset\'s)' },
+    seed: { type: 'string', value: 'N', help: 'the seed of the random weights' },
+  },
+});
 
 class UsageError extends Error {}
 
 export async function run(args: string[]): Promise<number> {
-  let options: SynthOptions | undefined;
+  const values = parseCommandArgs('synth-model', args, spec.options);
+  if (!values) return 2;
+  let options: SynthOptions;
   try {
-    options = parse(args);
+    options = validate(values);
   } catch (error) {
-    if (!(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw error;
-    // parseArgs adds hint lines; the first line says what is wrong.
-    console.error(`seekstack synth-model: ${(error as Error).message.split('\n')[0]}`);
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`seekstack synth-model: ${error.message} (seekstack synth-model --help lists the options)`);
     return 2;
-  }
-  if (options === undefined) {
-    console.log(USAGE);
-    return 0;
   }
   const started = performance.now();
   let result: SynthResult;
@@ -39,25 +43,10 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Undefined means `--help`. */
-function parse(args: string[]): SynthOptions | undefined {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      arch: { type: 'string' },
-      preset: { type: 'string' },
-      out: { type: 'string' },
-      wtype: { type: 'string' },
-      seed: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
+function validate(values: NonNullable<ReturnType<typeof parseCommandArgs<typeof spec.options>>>): SynthOptions {
   const arch = oneOf('--arch', values.arch, SYNTH_ARCHS);
   const preset = oneOf('--preset', values.preset, SYNTH_PRESETS);
-  if (values.out === undefined || values.out === '') throw new UsageError(`--out <file.gguf> is required (${USAGE})`);
+  if (values.out === undefined || values.out === '') throw new UsageError('--out <file.gguf> is required');
   const wtype = values.wtype === undefined ? undefined : oneOf('--wtype', values.wtype, WEIGHT_TYPES);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !(/^\d+$/.test(values.seed!) && seed < 2 ** 32)) {
@@ -67,7 +56,7 @@ function parse(args: string[]): SynthOptions | undefined {
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
-  if (value === undefined) throw new UsageError(`${flag} is required, one of ${allowed.join(', ')} (${USAGE})`);
+  if (value === undefined) throw new UsageError(`${flag} is required, one of ${allowed.join(', ')}`);
   if (!(allowed as readonly string[]).includes(value)) {
     throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got '${value}')`);
   }

@@ -6,7 +6,8 @@ import { CLI_ACTOR, dispatch, listing, withPlatform } from '../platform-command.
 export function run(args: string[]): Promise<number> {
   return dispatch('tenants', args, {
     create: {
-      usage: '<name> [--data-dir dir]',
+      summary: 'create a tenant (a team or customer that keys belong to)',
+      spec: { operands: '<name>', options: DATA_DIR_OPTION },
       async run(rest) {
         const parsed = parseCommandLine('tenants create', rest, DATA_DIR_OPTION);
         if (!parsed) return 2;
@@ -21,7 +22,7 @@ export function run(args: string[]): Promise<number> {
         });
       },
     },
-    list: listing('tenants list', {}, ['NAME', 'CREATED'], async ({ admin }) =>
+    list: listing('tenants list', 'every tenant and when it was created', {}, ['NAME', 'CREATED'], async ({ admin }) =>
       (await admin.listTenants()).map((t) => [t.name, new Date(t.createdAt).toISOString()])),
   });
 }

@@ -4,18 +4,20 @@
  */
 import { MAX_SINCE_DAYS, sinceDay } from '../../platform/admin.ts';
 import type { UsageGrouping } from '../../store/platform-store.ts';
-import { parseCommandArgs } from '../args.ts';
+import { defineCommand, parseCommandArgs } from '../args.ts';
 import { DATA_DIR_OPTION } from '../model-options.ts';
 import { withPlatform } from '../platform-command.ts';
 import { formatTable } from '../table.ts';
 
-const OPTIONS = {
-  ...DATA_DIR_OPTION,
-  tenant: { type: 'string' },
-  since: { type: 'string' },
-  by: { type: 'string', default: 'day' },
-  json: { type: 'boolean', default: false },
-} as const;
+export const spec = defineCommand({
+  options: {
+    ...DATA_DIR_OPTION,
+    tenant: { type: 'string', value: 'name', help: "only this tenant's usage" },
+    since: { type: 'string', value: '7d|YYYY-MM-DD', help: 'from this day on' },
+    by: { type: 'string', default: 'day', value: 'day|model|requested_model|key|tenant', help: 'how rows are grouped' },
+    json: { type: 'boolean', default: false, help: 'JSON instead of a table' },
+  },
+});
 
 const GROUPINGS: readonly UsageGrouping[] = ['day', 'model', 'requested_model', 'key', 'tenant'];
 
@@ -25,7 +27,7 @@ function formatCost(cost: number): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const values = parseCommandArgs('usage', args, OPTIONS);
+  const values = parseCommandArgs('usage', args, spec.options);
   if (!values) return 2;
   if (!GROUPINGS.includes(values.by as UsageGrouping)) {
     console.error(`seekstack usage: --by must be one of ${GROUPINGS.join(', ')}, got '${values.by}'`);

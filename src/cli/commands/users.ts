@@ -27,7 +27,7 @@ async function readPassword(prompt: string): Promise<string> {
   }
 }
 
-const CREATE_OPTIONS = { ...DATA_DIR_OPTION, admin: { type: 'boolean', default: false } } as const;
+const CREATE_OPTIONS = { ...DATA_DIR_OPTION, admin: { type: 'boolean', default: false, help: 'an administrator of the assistant app' } } as const;
 
 async function create(rest: string[]): Promise<number> {
   const parsed = parseCommandLine('users create', rest, CREATE_OPTIONS);
@@ -51,7 +51,7 @@ async function create(rest: string[]): Promise<number> {
   });
 }
 
-const list = listing('users list', {}, ['USERNAME', 'ROLE', 'STATUS', 'TENANT', 'REQUESTS', 'TOKENS USED', 'CREATED'], async (platform, values) => {
+const list = listing('users list', "the assistant app's accounts with their usage", {}, ['USERNAME', 'ROLE', 'STATUS', 'TENANT', 'REQUESTS', 'TOKENS USED', 'CREATED'], async (platform, values) => {
   const assistant = await openAssistant(values['data-dir'] as string, platform);
   try {
     return (await assistant.accountAdmin.list()).map(({ user, key, usage }) => [
@@ -65,7 +65,11 @@ const list = listing('users list', {}, ['USERNAME', 'ROLE', 'STATUS', 'TENANT', 
 
 export function run(args: string[]): Promise<number> {
   return dispatch('users', args, {
-    create: { usage: '<username> [--admin] [--data-dir dir]   (the password is read from standard input)', run: create },
+    create: {
+      summary: "create an account of the assistant app (the first administrator, say)",
+      spec: { operands: '<username>', options: CREATE_OPTIONS, notes: 'the password is read from standard input (typed without echo on a terminal)' },
+      run: create,
+    },
     list,
   });
 }

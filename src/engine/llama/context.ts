@@ -115,6 +115,10 @@ export interface ContextOptions {
   flashAttn?: boolean;
   /** Have llama.cpp measure perfContext() timings. */
   perf?: boolean;
+  /** An embedding context: decodes produce pooled embeddings (getEmbeddingsSeq) instead of logits. */
+  embeddings?: boolean;
+  /** llama_pooling_type for an embedding context (MEAN 1, CLS 2, LAST 3); default: what the model says. */
+  poolingType?: number;
   /**
    * Persistent CPU thread pools owned by the context, one per size, at ggml's polling level `poll`
    * (0 sleeps between graphs, 100 spins longest); `useThreads` switches between them. Unset: no pool,
@@ -135,6 +139,8 @@ export function bindContext(llama: IKoffiLib) {
     set_n_threads: llama.func('void llama_set_n_threads(llama_context *ctx, int32_t n_threads, int32_t n_threads_batch)'),
     decode: llama.func('int32_t llama_decode(llama_context *ctx, llama_batch batch)'),
     get_logits_ith: llama.func('float *llama_get_logits_ith(llama_context *ctx, int32_t i)'),
+    get_embeddings_seq: llama.func('float *llama_get_embeddings_seq(llama_context *ctx, int32_t seq_id)'),
+    pooling_type: llama.func('int32_t llama_pooling_type(llama_context *ctx)'),
     get_memory: llama.func('llama_memory_i *llama_get_memory(llama_context *ctx)'),
     state_seq_get_size: llama.func('size_t llama_state_seq_get_size(llama_context *ctx, int32_t seq_id)'),
     state_seq_get_data: llama.func('size_t llama_state_seq_get_data(llama_context *ctx, uint8_t *dst, size_t size, int32_t seq_id)'),
@@ -162,6 +168,8 @@ export function contextParams(fns: ContextFns, options: ContextOptions): Context
   params.kv_unified = options.kvUnified ?? params.kv_unified;
   params.flash_attn_type = options.flashAttn === undefined ? FLASH_ATTN_AUTO : Number(options.flashAttn);
   params.no_perf = !(options.perf ?? false);
+  params.embeddings = options.embeddings ?? false;
+  if (options.poolingType !== undefined) params.pooling_type = options.poolingType;
   return params;
 }
 
@@ -288,6 +296,21 @@ export class LlamaContext {
     const ptr = this.#fns.get_logits_ith(this.ptr, i);
     if (!ptr) throw new RangeError(`no logits for batch token ${i}: it was not marked for output in the last decode`);
     return new Float32Array(koffi.view(ptr, this.#nVocab * 4));
+  }
+
+  /**
+   * llama_get_embeddings_seq: the pooled embedding (n_embd floats) of sequence `seq` after the last
+   * decode of an embedding context, copied out of llama.cpp's buffer.
+   */
+  getEmbeddingsSeq(seq: number, nEmbd: number): Float32Array {
+    const ptr = this.#fns.get_embeddings_seq(this.ptr, seq);
+    if (!ptr) throw new RangeError(`no embedding for sequence ${seq}: not an embedding context with pooling, or the sequence was not in the last decode`);
+    return new Float32Array(koffi.view(ptr, nEmbd * 4).slice(0));
+  }
+
+  /** llama_pooling_type: how this context pools token embeddings (0 none, 1 mean, 2 CLS, 3 last, 4 rank). */
+  poolingType(): number {
+    return this.#fns.pooling_type(this.ptr);
   }
 
   /** llama_perf_context: counted only when the context was created with perf: true. */
