@@ -3,7 +3,7 @@
  * Packs the prefix cache into the lowest KV cells. llama.cpp's attention spans every cell up to the
  * highest one in use (rounded up to 256), and this release has no defragmentation: after traffic, a few
  * cached prefixes left high in the cache make every later step attend over nearly all of it (measured
- * on the bench model: a 1,024-token prefill cost 1.2–1.9x the CPU with 680 cached cells at the top of
+ * on the bench model: a 1,024-token prefill cost 1.2–1.6x the CPU with 680 cached cells at the top of
  * 8,192 than with the same cells at the bottom). Rewriting the cache through llama_state_seq_get/set
  * puts each holder's own cells back-to-back from cell 0; cells shared between holders stay shared.
  */
