@@ -22,9 +22,10 @@ export class ChatChoice {
   readonly logprobs: SampledToken[] = [];
   numReasoningTokens = 0;
 
-  constructor(rendered: RenderedChat, toolFormat: ToolCallFormat | null) {
+  /** `newToolCallId` spells the ids of the calls (Anthropic's are `toolu_…`). */
+  constructor(rendered: RenderedChat, toolFormat: ToolCallFormat | null, newToolCallId?: () => string) {
     this.#splitter = new ReasoningSplitter(rendered);
-    this.#tools = toolFormat ? new ToolCallParser(toolFormat) : null;
+    this.#tools = toolFormat ? new ToolCallParser(toolFormat, { newId: newToolCallId }) : null;
   }
 
   push(event: StepEvent): ChoiceDelta {
@@ -32,23 +33,24 @@ export class ChatChoice {
     const wasInReasoning = this.#splitter.isInReasoning;
     const split = this.#splitter.push(event.text);
     if (wasInReasoning || this.#splitter.isInReasoning) this.numReasoningTokens += event.tokens.length;
-    let delta = this.#route(split.reasoning, split.content, false);
+    let delta = this.#route(split.reasoning, split.content);
     if (event.finishReason) {
       const rest = this.#splitter.flush();
-      const tail = this.#route(rest.reasoning, rest.content, true);
+      const tail = this.#route(rest.reasoning, rest.content, event.finishReason);
       delta = { reasoning: delta.reasoning + tail.reasoning, content: delta.content + tail.content, toolCalls: [...delta.toolCalls, ...tail.toolCalls] };
     }
     return delta;
   }
 
-  #route(reasoning: string, content: string, isLast: boolean): ChoiceDelta {
+  /** `finishReason` is set on the last piece. */
+  #route(reasoning: string, content: string, finishReason?: string): ChoiceDelta {
     this.reasoning += reasoning;
     if (!this.#tools) {
       this.content += content;
       return { reasoning, content, toolCalls: [] };
     }
     const parsed = this.#tools.push(content);
-    const finished = isLast ? this.#tools.finish() : { content: '', toolCalls: [] };
+    const finished = finishReason ? this.#tools.finish(finishReason === 'length') : { content: '', toolCalls: [] };
     const text = parsed.content + finished.content;
     const toolCalls = [...parsed.toolCalls, ...finished.toolCalls];
     this.content += text;

@@ -2,14 +2,16 @@
  * @module api/server
  * The Fastify application: strict JSON parsing (invalid UTF-8 and malformed JSON are 400s), request
  * schemas validated once at the edge without type coercion, one error handler producing DeepSeek's
- * error shape, metrics, and every route both with and without the /v1 prefix.
+ * error shape, metrics, every route both with and without the /v1 prefix, and Anthropic's Messages API
+ * under /anthropic with Anthropic's error shape.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ModelRegistry } from '../engine/registry.ts';
 import { PlatformError } from '../platform/errors.ts';
 import type { Assistant } from '../platform/assistant.ts';
 import type { Caller } from '../platform/gate.ts';
 import type { Platform } from '../platform/platform.ts';
+import { anthropicErrorBody, anthropicStatus } from './anthropic-errors.ts';
 import { onClientError, onConnect, onFrameworkError } from './client-errors.ts';
 import { ApiError, fromPlatformError } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
@@ -17,6 +19,7 @@ import { collectOpenApi } from './openapi.ts';
 import { checkMetricsAccess, isAdminRequest } from './probe-access.ts';
 import { Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { anthropicRoutes } from './routes/anthropic.ts';
 import { appRoutes } from './routes/app.ts';
 import { sessionCaller } from './routes/app-session.ts';
 import { webRoutes } from './routes/app-web.ts';
@@ -94,11 +97,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.decorateRequest('caller', null as unknown as Caller);
-  app.setErrorHandler((error: FastifyError | ApiError | PlatformError, request, reply) => {
-    const apiError = toApiError(error);
-    if (apiError.status >= 500) request.log.error(error);
-    void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
-  });
+  app.setErrorHandler(errorHandler((error) => error.status, (error) => error.toBody()));
   app.setNotFoundHandler((request, reply) => {
     const error = new ApiError('not_found', `no route for ${request.method} ${request.url}`);
     void reply.code(error.status).send(error.toBody());
@@ -134,6 +133,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       completionRoutes(scope, context);
     }, { prefix });
   }
+  // Anthropic's Messages API: its key header (x-api-key, or Authorization), its error shape, its 404.
+  await app.register(async (scope) => {
+    scope.setErrorHandler(errorHandler(anthropicStatus, anthropicErrorBody));
+    scope.setNotFoundHandler((request, reply) => {
+      const error = new ApiError('not_found', `no route for ${request.method} ${request.url}`);
+      void reply.code(error.status).send(anthropicErrorBody(error));
+    });
+    scope.addHook('onRequest', async (request) => {
+      const apiKey = request.headers['x-api-key'];
+      request.caller = await context.platform.gate.authenticate(request.headers.authorization ?? (typeof apiKey === 'string' ? `Bearer ${apiKey}` : undefined));
+    });
+    anthropicRoutes(scope, context);
+  }, { prefix: '/anthropic' });
   if (assistant) {
     await app.register(async (scope) => appRoutes(scope, assistant), { prefix: '/app/api' });
     webRoutes(app);
@@ -144,6 +156,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await context.platform.close();
   });
   return app;
+}
+
+/** An error handler answering in one API's shape: `status` and `body` of the API error the failure is. */
+function errorHandler(status: (error: ApiError) => number, body: (error: ApiError) => object) {
+  return (error: FastifyError | ApiError | PlatformError, request: FastifyRequest, reply: FastifyReply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) request.log.error(error);
+    void reply.code(status(apiError)).headers(apiError.headers).send(body(apiError));
+  };
 }
 
 function toApiError(error: FastifyError | ApiError | PlatformError): ApiError {

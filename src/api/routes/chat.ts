@@ -1,12 +1,13 @@
 /**
- * POST /chat/completions: DeepSeek's chat API. The prompt comes from the model's own template; output
+ * POST /chat/completions (and /beta/chat/completions, DeepSeek's base URL for prefix completion and strict
+ * tools: the same handler): DeepSeek's chat API. The prompt comes from the model's own template; output
  * is split into reasoning_content, content and tool_calls, streamed as OpenAI-shaped SSE chunks or
  * returned whole, with DeepSeek's usage (cache hits included).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Usage } from '../../engine/types.ts';
 import { ChatChoice, chatLogprobs, type ChoiceDelta } from '../chat-choice.ts';
-import { buildChatPrompt } from '../chat-prompt.ts';
+import { buildChatPrompt, promptInput } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
 import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
 import { ChatRequest } from '../schemas/chat.ts';
@@ -27,7 +28,7 @@ function deltaBody(delta: ChoiceDelta) {
 }
 
 export function chatRoutes(app: FastifyInstance, context: AppContext): void {
-  app.post<{ Body: ChatRequest }>('/chat/completions', { schema: { body: ChatRequest } }, async (request: FastifyRequest<{ Body: ChatRequest }>, reply: FastifyReply) => {
+  const handler = async (request: FastifyRequest<{ Body: ChatRequest }>, reply: FastifyReply) => {
     const body = request.body;
     if (body.top_logprobs !== undefined && !body.logprobs) {
       throw new ApiError('invalid_parameter', 'top_logprobs requires logprobs: true', 'top_logprobs');
@@ -42,7 +43,8 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
       requestId: envelope.id,
       requestedModel: body.model,
       model,
-      prompt: { text: prompt.rendered.prompt, addSpecial: false },
+      prompt: promptInput(model.info, prompt.rendered),
+      userId: body.user_id,
       maxTokensPerChoice: body.max_completion_tokens ?? body.max_tokens ?? model.info.maxSeqLen,
       n,
     });
@@ -108,5 +110,6 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
         usage: usage(),
       }),
     );
-  });
+  };
+  for (const url of ['/chat/completions', '/beta/chat/completions']) app.post<{ Body: ChatRequest }>(url, { schema: { body: ChatRequest } }, handler);
 }
