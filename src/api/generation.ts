@@ -108,6 +108,7 @@ export async function admitRequest(
     // The engine stops at the context's end, so no request can use more than that.
     maxTokensPerChoice: promptTokens === null ? ask.maxTokensPerChoice : Math.max(1, Math.min(ask.maxTokensPerChoice, ask.model.info.maxSeqLen - promptTokens)),
     choices: ask.n,
+    userId: ask.userId,
   });
   void reply.headers(admission.headers);
   const cacheKey = `tenant:${request.caller.tenantId}${ask.userId === undefined ? '' : `:user:${ask.userId}`}`;
