@@ -228,11 +228,12 @@ describe('/anthropic while queued', () => {
   it('sends ping events while a streamed request waits for a slot, and ends with message_stop', async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')], { keepAliveMs: 20, engine: { numSlots: 1 } });
     const messages = [{ role: 'user' as const, content: 'Write a long story.' }];
-    const busy = server.client.chat.completions.create({ model: 'deepseek-chat', messages, max_tokens: 400, ignore_eos: true } as OpenAI.ChatCompletionCreateParamsNonStreaming);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const busy = await server.client.chat.completions.create({ model: 'deepseek-chat', messages, max_tokens: 400, ignore_eos: true, stream: true } as OpenAI.ChatCompletionCreateParamsStreaming);
+    const chunks = busy[Symbol.asyncIterator]();
+    await chunks.next(); // the only slot is taken
     const raw = await server.post('/anthropic/v1/messages', JSON.stringify({ model: 'deepseek-chat', messages, max_tokens: 2, stream: true }));
     const names = eventNames(await raw.text());
-    await busy;
+    while (!(await chunks.next()).done);
     assert.ok(names.includes('ping'), names.join(' '));
     assert.equal(names.at(-1), 'message_stop');
   });

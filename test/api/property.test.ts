@@ -3,7 +3,7 @@
  * /openapi.json, so routes added later are covered without touching this test) gets randomly generated
  * requests (wrong types, unknown fields, huge, deeply nested and prototype-named values, bodies that are
  * not JSON, odd path parameters, each credential). Whatever it gets, the server never answers 5xx, every
- * refusal is in DeepSeek's error shape, nothing is written for a refused request, and the server still
+ * refusal is in DeepSeek's error shape (Anthropic's under /anthropic), nothing is written for a refused request, and the server still
  * serves afterwards. The generator is seeded (SEEKSTACK_PROPERTY_SEED to replay a run).
  */
 import assert from 'node:assert/strict';
@@ -199,7 +199,7 @@ describe('every route, random requests', () => {
           if (response.status >= 500) failures.push(`${response.status} for ${what}: ${text.slice(0, 200)}`);
           if (response.status < 400) continue;
           refused++;
-          let parsed: { error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown } } | undefined;
+          let parsed: { type?: unknown; error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown } } | undefined;
           try {
             parsed = JSON.parse(text);
           } catch {
@@ -207,8 +207,11 @@ describe('every route, random requests', () => {
             continue;
           }
           const error = parsed?.error;
-          const isShaped = error && typeof error.message === 'string' && typeof error.type === 'string' && typeof error.code === 'string' && (error.param === null || typeof error.param === 'string');
-          if (!isShaped) failures.push(`${response.status} not in DeepSeek's shape for ${what}: ${text.slice(0, 200)}`);
+          const isAnthropic = path.startsWith('/anthropic/');
+          const isShaped = isAnthropic
+            ? parsed?.type === 'error' && error && typeof error.message === 'string' && typeof error.type === 'string'
+            : error && typeof error.message === 'string' && typeof error.type === 'string' && typeof error.code === 'string' && (error.param === null || typeof error.param === 'string');
+          if (!isShaped) failures.push(`${response.status} not in ${isAnthropic ? "Anthropic's" : "DeepSeek's"} shape for ${what}: ${text.slice(0, 200)}`);
           if (snapshot(db) !== before) failures.push(`${response.status} but something was written, for ${what}`);
         }
       }

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Usage } from '../../engine/types.ts';
-import { ChatChoice, chatLogprobs, type ChoiceDelta } from '../chat-choice.ts';
+import { ChatChoice, chatLogprobsBody, type ChoiceDelta } from '../chat-choice.ts';
 import { buildChatPrompt, promptInput } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
 import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
@@ -61,8 +61,10 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
 
     if (body.stream) {
       const sse = new SseStream(reply, context.keepAliveMs);
+      // With include_usage, every chunk says `usage: null` until the usage chunk, as OpenAI's and DeepSeek's do.
+      const noUsage = body.stream_options?.include_usage ? { usage: null } : {};
       const chunk = (index: number, delta: object, finish: string | null, logprobs: object | null = null) =>
-        sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [{ index, delta, logprobs, finish_reason: finish }] });
+        sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [{ index, delta, logprobs, finish_reason: finish }], ...noUsage });
       const started = new Set<number>();
       return await sse.pipe(
         () => runChoices(model.client, inputs, sse.signal, run),
@@ -72,8 +74,9 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
             started.add(index);
             chunk(index, { role: 'assistant', content: '' }, null);
           }
-          const delta = deltaBody(choice.push(event));
-          const logprobs = body.logprobs && event.logprobs ? { content: chatLogprobs(event.logprobs) } : null;
+          const pushed = choice.push(event);
+          const delta = deltaBody(pushed);
+          const logprobs = body.logprobs && event.logprobs ? chatLogprobsBody(pushed.reasoningLogprobs, pushed.logprobs) : null;
           if (Object.keys(delta).length > 0 || logprobs) chunk(index, delta, null, logprobs);
           if (event.usage) usages.push(event.usage);
           if (event.finishReason) chunk(index, {}, finishReason(choice, event.finishReason));
@@ -104,7 +107,7 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
             ...(choice.reasoning !== '' && { reasoning_content: choice.reasoning }),
             ...(choice.toolCalls.length > 0 && { tool_calls: choice.toolCalls.map(({ index: _, ...call }) => call) }),
           },
-          logprobs: body.logprobs ? { content: chatLogprobs(choice.logprobs) } : null,
+          logprobs: body.logprobs ? chatLogprobsBody(choice.reasoningLogprobs, choice.logprobs) : null,
           finish_reason: finishes[index],
         })),
         usage: usage(),
