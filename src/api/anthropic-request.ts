@@ -10,6 +10,7 @@ import type { ModelRegistry } from '../engine/registry.ts';
 import { ApiError } from './errors.ts';
 import type { AnthropicContentBlock, AnthropicCountTokensRequest, AnthropicMessage, AnthropicMessagesRequest } from './schemas/anthropic.ts';
 import type { ChatMessage, ChatRequest } from './schemas/chat.ts';
+import { isUserId } from './schemas/user-id.ts';
 
 /**
  * The name a request is served under: a name served here as it is; a Claude name mapped as DeepSeek maps it
@@ -40,6 +41,11 @@ function textOf(blocks: Block[], param: string): string {
 function toMessages(message: AnthropicMessage, index: number, isLast: boolean): ChatMessage[] {
   const param = `messages[${index}].content`;
   const blocks: Block[] = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+  if (message.role === 'system') {
+    const wrong = blocks.findIndex((b) => b.type !== 'text');
+    if (wrong >= 0) throw new ApiError('invalid_request', `${param}[${wrong}]: a system message takes text blocks only`, `${param}[${wrong}]`);
+    return [{ role: 'system', content: textOf(blocks, param) }];
+  }
   if (message.role === 'assistant') {
     const calls = blocks.flatMap((b) => (b.type === 'tool_use' ? [{ id: b.id, type: 'function' as const, function: { name: b.name, arguments: JSON.stringify(b.input) } }] : []));
     const reasoning = blocks.flatMap((b) => (b.type === 'thinking' ? [b.thinking] : [])).join('\n\n');
@@ -87,6 +93,19 @@ function toolChoice(choice: AnthropicCountTokensRequest['tool_choice']): ChatReq
   }
 }
 
+/** The end user a metadata.user_id names: itself, or the `device_id` of Claude Code's JSON object. */
+function userIdOf(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined || !value.startsWith('{')) return value ?? undefined;
+  let deviceId: unknown;
+  try {
+    deviceId = (JSON.parse(value) as { device_id?: unknown }).device_id;
+  } catch {
+    deviceId = undefined;
+  }
+  if (typeof deviceId === 'string' && isUserId(deviceId)) return deviceId;
+  throw new ApiError('invalid_parameter', 'metadata.user_id takes letters, digits, _ and - (at most 512 bytes), or a JSON object whose device_id does', 'metadata.user_id');
+}
+
 const EFFORT: Record<string, ChatRequest['reasoning_effort']> = { low: 'low', medium: 'medium', high: 'high', max: 'max' };
 
 /**
@@ -113,6 +132,6 @@ export function toChatRequest(models: ModelRegistry, body: AnthropicCountTokensR
     temperature: body.temperature,
     top_p: body.top_p,
     top_k: body.top_k,
-    user_id: body.metadata?.user_id ?? undefined,
+    user_id: userIdOf(body.metadata?.user_id),
   };
 }

@@ -97,7 +97,8 @@ export async function admitRequest(
   let prompt = ask.prompt;
   let promptTokens: number | null = null;
   if (ask.needsPromptTokens || gate.needsPromptTokens(request.caller)) {
-    if ('text' in prompt) prompt = { tokens: await ask.model.client.tokenize(prompt.text, prompt.addSpecial) };
+    // The engine refuses a prompt longer than the context already here: its 400, not a 500.
+    if ('text' in prompt) prompt = { tokens: await ask.model.client.tokenize(prompt.text, prompt.addSpecial).catch((error: unknown) => Promise.reject(toApiError(error))) };
     promptTokens = prompt.tokens.length;
   }
   const admission = await gate.admit(request.caller, {

@@ -159,6 +159,23 @@ describe("Anthropic's Messages API at /anthropic", () => {
     assert.equal((stopped.content[0] as Anthropic.TextBlock | undefined)?.text ?? '', text.slice(0, text.indexOf(stop)));
   });
 
+  it("takes what Claude Code sends: a system message mid-conversation, adaptive thinking, its JSON metadata.user_id, server tools", async () => {
+    const client = anthropicFor(server());
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4,
+      messages: [{ role: 'user', content: 'hi' }, { role: 'system', content: [{ type: 'text', text: '# Environment' }] }, { role: 'user', content: 'hello?' }],
+      thinking: { type: 'adaptive', display: 'omitted' },
+      output_config: { effort: 'high' },
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+      tools: [weatherTool, { type: 'web_search_20250305', name: 'web_search', max_uses: 3 }],
+      metadata: { user_id: JSON.stringify({ device_id: 'd1f0a4f9', account_uuid: '', session_id: 'f8344b2c-12f0' }) },
+    } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+    assert.equal(message.type, 'message');
+    const bad = await server().post('/anthropic/v1/messages', JSON.stringify({ model: 'deepseek-chat', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }], metadata: { user_id: '{"device_id":"no spaces"}' } }));
+    assert.equal(bad.status, 422);
+  });
+
   it('counts tokens as the message would be billed', async () => {
     const client = anthropicFor(server());
     const request = { model: 'deepseek-chat', system: 'Be brief.', messages: [{ role: 'user' as const, content: 'Count these tokens, please.' }] };

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
 
@@ -71,5 +72,23 @@ describe("DeepSeek's chat API as it is today", () => {
     });
     assert.equal(reply.choices[0].finish_reason, 'length');
     assert.ok((await beta.models.list()).data.some((m) => m.id === 'deepseek-v4-pro'));
+  });
+});
+
+describe('a prompt longer than the context', () => {
+  const server = serverForSuite(async () => [await tinyModel('qwen2')]);
+
+  it('is a 400 naming both lengths wherever its tokens are counted first (a key with a tpm limit, an Anthropic stream)', async () => {
+    const { platform, clientWithKey, post } = server();
+    await platform.admin.createTenant('acme', 'test');
+    const { secret } = await platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'acme', tpm: 10_000_000 }, 'test');
+    const content = 'word '.repeat(6000);
+    await assert.rejects(
+      clientWithKey(secret).chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content }], max_tokens: 4 }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && /context holds/.test(error.message),
+    );
+    const streamed = await post('/anthropic/v1/messages', JSON.stringify({ model: 'deepseek-chat', max_tokens: 4, stream: true, messages: [{ role: 'user', content }] }), { 'x-api-key': secret });
+    assert.equal(streamed.status, 400);
+    assert.match(((await streamed.json()) as { error: { message: string } }).error.message, /context holds/);
   });
 });

@@ -49,8 +49,9 @@ const RedactedThinkingBlock = Type.Object({ type: Type.Literal('redacted_thinkin
 
 const ContentBlock = Type.Union([TextBlock, ToolUseBlock, ToolResultBlock, ThinkingBlock, RedactedThinkingBlock, MediaBlock]);
 
+/** A `system` message mid-conversation (Claude Code sends one) joins the system prompt, as the model's template places it. */
 const Message = Type.Object({
-  role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
+  role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
   content: Type.Union([Type.String(), Type.Array(ContentBlock)]),
 });
 
@@ -75,11 +76,21 @@ const ToolChoice = Type.Union([
   Type.Object({ type: Type.Literal('none') }),
 ]);
 
-/** `budget_tokens` is accepted and not enforced: max_tokens bounds reasoning and answer together, as Anthropic's does. */
+/**
+ * `budget_tokens` is accepted and not enforced: max_tokens bounds reasoning and answer together, as Anthropic's
+ * does. `adaptive` (the model decides) thinks; `display` is accepted and the thinking is always returned.
+ */
+const Display = Type.Optional(Type.Union([Type.Literal('summarized'), Type.Literal('omitted'), Type.Literal('full')]));
 const Thinking = Type.Union([
-  Type.Object({ type: Type.Literal('enabled'), budget_tokens: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TOKENS })) }),
-  Type.Object({ type: Type.Union([Type.Literal('disabled'), Type.Literal('adaptive')]) }),
+  Type.Object({ type: Type.Literal('enabled'), budget_tokens: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TOKENS })), display: Display }),
+  Type.Object({ type: Type.Union([Type.Literal('disabled'), Type.Literal('adaptive')]), display: Display }),
 ]);
+
+/**
+ * metadata.user_id: DeepSeek's user_id, or the JSON object Claude Code sends there (its `device_id` is then the
+ * user), so Claude Code works unchanged.
+ */
+const MetadataUserId = Type.Union([USER_ID, Type.String({ pattern: '^\\{[\\s\\S]*\\}$', maxLength: 4096 }), Type.Null()]);
 
 const PromptFields = {
   model: Type.String({ minLength: 1 }),
@@ -105,7 +116,7 @@ export const AnthropicMessagesRequest = Type.Object({
   temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
   top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   top_k: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-  metadata: Type.Optional(Type.Object({ user_id: Type.Optional(Type.Union([USER_ID, Type.Null()])) })),
+  metadata: Type.Optional(Type.Object({ user_id: Type.Optional(MetadataUserId) })),
 });
 export type AnthropicMessagesRequest = Static<typeof AnthropicMessagesRequest>;
 

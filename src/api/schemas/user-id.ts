@@ -5,4 +5,12 @@
  */
 import { Type } from '@sinclair/typebox';
 
-export const USER_ID = Type.String({ pattern: '^[a-zA-Z0-9_-]+$', maxLength: 512 });
+const PATTERN = '^[a-zA-Z0-9_-]+$';
+const MAX_BYTES = 512;
+
+export const USER_ID = Type.String({ pattern: PATTERN, maxLength: MAX_BYTES });
+
+/** The same rule, for a user_id found inside another value. */
+export function isUserId(value: string): boolean {
+  return value.length <= MAX_BYTES && new RegExp(PATTERN).test(value);
+}
