@@ -27,7 +27,10 @@ describe('Claude Code', () => {
     const { secret } = await server.platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'coders' }, 'test');
 
     const home = scratchDir();
-    const child = spawn(process.execPath, [CLAUDE, '-p', 'Say hello', '--max-turns', '1'], {
+    // A random-weight model sometimes calls a tool: Claude Code runs it (only tools that change nothing are
+    // left, and print mode asks no permission) and asks again, until the model ends its turn.
+    const args = ['-p', 'Say hello', '--max-turns', '12', '--disallowedTools', 'Bash,Edit,Write,NotebookEdit,WebFetch,WebSearch,Agent,Workflow'];
+    const child = spawn(process.execPath, [CLAUDE, ...args], {
       cwd: home,
       env: {
         PATH: process.env.PATH,
