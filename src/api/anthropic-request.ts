@@ -109,11 +109,15 @@ function userIdOf(value: string | null | undefined): string | undefined {
 const EFFORT: Record<string, ChatRequest['reasoning_effort']> = { low: 'low', medium: 'medium', high: 'high', max: 'max' };
 
 /**
- * The chat request an Anthropic one stands for (top_k is vLLM's extension there); `model` is the name it is
+ * The chat request an Anthropic one stands for (top_k, min_p, repetition_penalty and ignore_eos are vLLM's extensions there); `model` is the name it is
  * served under. Without a `thinking` field the model does not think, as Anthropic's API defines, unless
  * the name itself asks for thinking (`deepseek-reasoner`).
  */
-export function toChatRequest(models: ModelRegistry, body: AnthropicCountTokensRequest & Partial<AnthropicMessagesRequest>, model: string): ChatRequest & { top_k?: number } {
+export function toChatRequest(
+  models: ModelRegistry,
+  body: AnthropicCountTokensRequest & Partial<AnthropicMessagesRequest>,
+  model: string,
+): ChatRequest & Pick<AnthropicMessagesRequest, 'top_k' | 'min_p' | 'repetition_penalty' | 'ignore_eos'> {
   const system = body.system === undefined ? [] : [{ role: 'system' as const, content: typeof body.system === 'string' ? body.system : textOf(body.system, 'system') }];
   const messages = body.messages.flatMap((m, i) => toMessages(m, i, i === body.messages.length - 1));
   // Server tools (web search, code execution…) run only at Anthropic; a client tool has an input_schema.
@@ -132,6 +136,9 @@ export function toChatRequest(models: ModelRegistry, body: AnthropicCountTokensR
     temperature: body.temperature,
     top_p: body.top_p,
     top_k: body.top_k,
+    min_p: body.min_p,
+    repetition_penalty: body.repetition_penalty,
+    ignore_eos: body.ignore_eos,
     user_id: userIdOf(body.metadata?.user_id),
   };
 }

@@ -115,7 +115,8 @@ export const AnthropicMessagesRequest = Type.Object({
   stream: Type.Optional(Type.Boolean()),
   temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
   top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  top_k: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  // vLLM's and llama-server's sampling extensions (top_k is Anthropic's own too), as on /v1.
+  ...extensionFields('vllm'),
   metadata: Type.Optional(Type.Object({ user_id: Type.Optional(MetadataUserId) })),
 });
 export type AnthropicMessagesRequest = Static<typeof AnthropicMessagesRequest>;
