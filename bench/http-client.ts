@@ -3,18 +3,17 @@
  * SSE in the server's process would bill the client's CPU to the HTTP layer. The parent asks for a
  * measurement over IPC and gets the aggregate rate back.
  */
-import OpenAI from 'openai';
-import { httpRate } from './http-load.ts';
+import { httpRate, type Api } from './http-load.ts';
 
 interface Ask {
-  baseURL: string;
+  api: Api;
+  origin: string;
   model: string;
   numStreams: number;
   round: number;
 }
 
 process.on('message', (ask: Ask) => {
-  const client = new OpenAI({ baseURL: ask.baseURL, apiKey: 'bench', maxRetries: 0 });
-  void httpRate(client, ask.model, ask.numStreams, ask.round).then((rate) => process.send!({ rate }));
+  void httpRate(ask.api, ask.origin, ask.model, ask.numStreams, ask.round).then((rate) => process.send!({ rate }));
 });
 process.send!({ ready: true });

@@ -1,7 +1,7 @@
 /**
  * The HTTP layer's cost: the same decode streams as the engine bench, sent through HTTP+SSE with the
- * openai client (in its own process, as a real client is) and compared with the engine alone on the
- * same engine process, in alternating pairs after a warm-up; and the latency a request that needs no
+ * openai client on /v1 and the Anthropic SDK on /anthropic (in its own process, as a real client is) and
+ * compared with the engine alone on the same engine process, alternating after a warm-up; and the latency a request that needs no
  * inference (GET /v1/models) sees: over loopback with node:http keep-alive (fetch's own overhead is
  * ~0.3 ms and would hide the server's), and in process through Fastify's inject (routing, hooks and
  * serialisation without the socket).
@@ -73,28 +73,34 @@ export async function runHttpBench() {
   try {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const baseURL = `http://127.0.0.1:${port}/v1`;
+    const origin = `http://127.0.0.1:${port}`;
     const client = await startClientProcess();
     // Held for the whole bench, so the engine measured directly is the one the HTTP requests use.
     const { model } = await models.acquire({ model: models.list()[0] });
-    const viaHttp = (numStreams: number, round: number) => client.rate({ baseURL, model: model.id, numStreams, round });
+    const viaHttp = (numStreams: number, round: number) => client.rate({ api: 'v1', origin, model: model.id, numStreams, round });
+    const viaAnthropic = (numStreams: number, round: number) => client.rate({ api: 'anthropic', origin, model: model.id, numStreams, round });
     // V8 optimises the server's and the client's per-token code only after a few thousand tokens; until
     // then each token costs the HTTP side about twice its steady CPU, which a long-running server never pays.
     for (let round = 0; round < WARM_UP_ROUNDS; round++) {
       await engineRate(model.client, WARM_UP_STREAMS, -1 - round);
       await viaHttp(WARM_UP_STREAMS, -1 - round);
+      await viaAnthropic(WARM_UP_STREAMS, -1 - round);
     }
     const rows = [];
     let round = 0;
     for (const n of STREAMS) {
-      const pairs: { engine: number; http: number }[] = [];
-      for (let pair = 0; pair < PAIRS; pair++, round++) pairs.push({ engine: await engineRate(model.client, n, round), http: await viaHttp(n, round) });
+      const pairs: { engine: number; http: number; anthropic: number }[] = [];
+      for (let pair = 0; pair < PAIRS; pair++, round++) {
+        pairs.push({ engine: await engineRate(model.client, n, round), http: await viaHttp(n, round), anthropic: await viaAnthropic(n, round) });
+      }
       const engine = mean(pairs.map((p) => p.engine));
       const http = mean(pairs.map((p) => p.http));
+      const anthropic = mean(pairs.map((p) => p.anthropic));
       const ratios = pairs.map((p) => p.http / p.engine);
       rows.push({
         streams: n, 'engine tok/s': +engine.toFixed(1), 'HTTP+SSE tok/s': +http.toFixed(1), 'HTTP / engine': +(http / engine).toFixed(3),
         'lowest pair': +Math.min(...ratios).toFixed(3), 'highest pair': +Math.max(...ratios).toFixed(3),
+        '/anthropic tok/s': +anthropic.toFixed(1), '/anthropic / engine': +(anthropic / engine).toFixed(3),
       });
     }
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -115,7 +121,7 @@ export async function runHttpBench() {
     };
     agent.destroy();
     client.close();
-    console.log(`\nHTTP — ${path.basename(model.info.path)}, openai client in its own process, over loopback`);
+    console.log(`\nHTTP — ${path.basename(model.info.path)}, openai client (/v1/completions) and Anthropic SDK (/anthropic/v1/messages) in their own process, over loopback`);
     console.table(rows);
     console.table(Object.entries(noInference).map(([how, l]) => ({ 'GET /v1/models': how, 'p50 ms': l.p50Ms, 'p99 ms': l.p99Ms, 'p99 of each round': l.rounds.map((r) => r.p99Ms.toFixed(3)).join(' ') })));
     return { streams: rows, noInference };

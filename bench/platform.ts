@@ -40,7 +40,7 @@ async function ledgerInserts(platform: Platform, tenantIds: number[], keyIds: st
     const n = startAt + i;
     await platform.store.recordUsage({
       requestId: `row-${n}`, createdAt: Date.now() - (n % 90) * DAY_MS, tenantId: tenantIds[n % tenantIds.length], keyId: keyIds[n % keyIds.length],
-      requestedModel: models[n % models.length], model: models[n % models.length], promptTokens: 100 + (n % 50), cacheHitTokens: n % 64, completionTokens: 50 + (n % 300), reasoningTokens: n % 40,
+      requestedModel: models[n % models.length], model: models[n % models.length], userId: null, promptTokens: 100 + (n % 50), cacheHitTokens: n % 64, completionTokens: 50 + (n % 300), reasoningTokens: n % 40,
       latencyMs: 800, status: 200, finishReason: 'stop',
     }, null);
   }

@@ -1,7 +1,8 @@
 /**
  * One choice of a chat completion as it streams: engine text → reasoning_content / content (through
  * the ReasoningSplitter) → content / tool_calls (through the ToolCallParser when tools are on), plus
- * logprobs and the reasoning token count for usage.
+ * logprobs (the reasoning's apart from the answer's, as DeepSeek reports them) and the reasoning token
+ * count for usage.
  */
 import { ReasoningSplitter, ToolCallParser, type RenderedChat, type ToolCallDelta, type ToolCallFormat } from '../chat/index.ts';
 import type { SampledToken, StepEvent } from '../engine/types.ts';
@@ -11,6 +12,9 @@ export interface ChoiceDelta {
   reasoning: string;
   content: string;
   toolCalls: ToolCallDelta[];
+  /** This event's sampled tokens, when logprobs were asked for: the reasoning's, and the answer's. */
+  reasoningLogprobs: SampledToken[];
+  logprobs: SampledToken[];
 }
 
 export class ChatChoice {
@@ -19,42 +23,54 @@ export class ChatChoice {
   reasoning = '';
   content = '';
   readonly toolCalls: ToolCallDelta[] = [];
+  /** The answer's tokens' logprobs; the reasoning's are in reasoningLogprobs. */
   readonly logprobs: SampledToken[] = [];
+  readonly reasoningLogprobs: SampledToken[] = [];
   numReasoningTokens = 0;
 
-  constructor(rendered: RenderedChat, toolFormat: ToolCallFormat | null) {
+  /** `newToolCallId` spells the ids of the calls (Anthropic's are `toolu_…`). */
+  constructor(rendered: RenderedChat, toolFormat: ToolCallFormat | null, newToolCallId?: () => string) {
     this.#splitter = new ReasoningSplitter(rendered);
-    this.#tools = toolFormat ? new ToolCallParser(toolFormat) : null;
+    this.#tools = toolFormat ? new ToolCallParser(toolFormat, { newId: newToolCallId }) : null;
   }
 
   push(event: StepEvent): ChoiceDelta {
-    if (event.logprobs) this.logprobs.push(...event.logprobs);
     const wasInReasoning = this.#splitter.isInReasoning;
     const split = this.#splitter.push(event.text);
-    if (wasInReasoning || this.#splitter.isInReasoning) this.numReasoningTokens += event.tokens.length;
-    let delta = this.#route(split.reasoning, split.content, false);
+    // A token that opens or closes the reasoning counts as reasoning.
+    const isReasoning = wasInReasoning || this.#splitter.isInReasoning;
+    if (isReasoning) this.numReasoningTokens += event.tokens.length;
+    const sampled = event.logprobs ?? [];
+    (isReasoning ? this.reasoningLogprobs : this.logprobs).push(...sampled);
+    let delta = this.#route(split.reasoning, split.content);
     if (event.finishReason) {
       const rest = this.#splitter.flush();
-      const tail = this.#route(rest.reasoning, rest.content, true);
+      const tail = this.#route(rest.reasoning, rest.content, event.finishReason);
       delta = { reasoning: delta.reasoning + tail.reasoning, content: delta.content + tail.content, toolCalls: [...delta.toolCalls, ...tail.toolCalls] };
     }
-    return delta;
+    return { ...delta, reasoningLogprobs: isReasoning ? sampled : [], logprobs: isReasoning ? [] : sampled };
   }
 
-  #route(reasoning: string, content: string, isLast: boolean): ChoiceDelta {
+  /** `finishReason` is set on the last piece. */
+  #route(reasoning: string, content: string, finishReason?: string): Pick<ChoiceDelta, 'reasoning' | 'content' | 'toolCalls'> {
     this.reasoning += reasoning;
     if (!this.#tools) {
       this.content += content;
       return { reasoning, content, toolCalls: [] };
     }
     const parsed = this.#tools.push(content);
-    const finished = isLast ? this.#tools.finish() : { content: '', toolCalls: [] };
+    const finished = finishReason ? this.#tools.finish(finishReason === 'length') : { content: '', toolCalls: [] };
     const text = parsed.content + finished.content;
     const toolCalls = [...parsed.toolCalls, ...finished.toolCalls];
     this.content += text;
     this.toolCalls.push(...toolCalls);
     return { reasoning, content: text, toolCalls };
   }
+}
+
+/** DeepSeek's chat logprobs object: the answer's tokens in `content`, the reasoning's in `reasoning_content`. */
+export function chatLogprobsBody(reasoning: SampledToken[], answer: SampledToken[]) {
+  return { content: chatLogprobs(answer), ...(reasoning.length > 0 && { reasoning_content: chatLogprobs(reasoning) }) };
 }
 
 /** OpenAI's chat logprobs entries. */

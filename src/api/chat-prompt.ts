@@ -6,6 +6,8 @@
 import { ChatTemplate, ChatTemplateError, renderChat, templateCapabilities, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
 import { jsonGrammar, UnsupportedSchemaError } from '../chat/grammar/index.ts';
 import { GrammarCompiler, type GrammarJob } from '../chat/grammar/compiler.ts';
+import type { GenerateInput } from '../engine/client.ts';
+import type { ModelInfo } from '../engine/protocol.ts';
 import type { ResolvedModel } from '../engine/registry.ts';
 import { ApiError } from './errors.ts';
 import type { ChatRequest } from './schemas/chat.ts';
@@ -65,6 +67,17 @@ export async function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest
     throw error;
   }
   return { rendered, grammar, toolFormat };
+}
+
+/**
+ * The rendered prompt as the engine tokenizes it. A model whose metadata asks for BOS
+ * (`tokenizer.ggml.add_bos_token`) gets exactly one, whether or not its template wrote it (the ChatML
+ * fallback does not), as llama-server tokenizes chat prompts; any other model gets the text as rendered.
+ */
+export function promptInput(info: ModelInfo, rendered: RenderedChat): GenerateInput['prompt'] {
+  if (!info.addBos) return { text: rendered.prompt, addSpecial: false };
+  const bos = info.bosToken ?? '';
+  return { text: bos !== '' && rendered.prompt.startsWith(bos) ? rendered.prompt.slice(bos.length) : rendered.prompt, addSpecial: true };
 }
 
 type Grammar = { text: string; root: string };

@@ -61,8 +61,26 @@ export interface AdmittedRequest {
   admission: Admission;
   /** The prompt as the engine gets it: already tokens when admission had to count them. */
   prompt: GenerateInput['prompt'];
-  /** The prefix-cache namespace: the caller's tenant, so no tenant is ever served from another's cache. */
+  /** Its length, when it was counted. */
+  promptTokens: number | null;
+  /**
+   * The prefix-cache namespace: the caller's tenant and the request's user_id, so no tenant, and no end user
+   * a tenant names, is ever served from another's cache (requests without a user_id share their tenant's).
+   */
   cacheKey: string;
+}
+
+export interface AdmissionAsk {
+  requestId: string;
+  requestedModel: string;
+  model: ServedModel;
+  prompt: GenerateInput['prompt'];
+  maxTokensPerChoice: number;
+  n: number;
+  /** DeepSeek's user_id: the caller's end user. */
+  userId?: string;
+  /** Count the prompt's tokens even when the caller's limits do not need them (a response that reports them up front). */
+  needsPromptTokens?: boolean;
 }
 
 /**
@@ -73,13 +91,14 @@ export async function admitRequest(
   context: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  ask: { requestId: string; requestedModel: string; model: ServedModel; prompt: GenerateInput['prompt']; maxTokensPerChoice: number; n: number },
+  ask: AdmissionAsk,
 ): Promise<AdmittedRequest> {
   const { gate } = context.platform;
   let prompt = ask.prompt;
   let promptTokens: number | null = null;
-  if (gate.needsPromptTokens(request.caller)) {
-    if ('text' in prompt) prompt = { tokens: await ask.model.client.tokenize(prompt.text, prompt.addSpecial) };
+  if (ask.needsPromptTokens || gate.needsPromptTokens(request.caller)) {
+    // The engine refuses a prompt longer than the context already here: its 400, not a 500.
+    if ('text' in prompt) prompt = { tokens: await ask.model.client.tokenize(prompt.text, prompt.addSpecial).catch((error: unknown) => Promise.reject(toApiError(error))) };
     promptTokens = prompt.tokens.length;
   }
   const admission = await gate.admit(request.caller, {
@@ -90,9 +109,11 @@ export async function admitRequest(
     // The engine stops at the context's end, so no request can use more than that.
     maxTokensPerChoice: promptTokens === null ? ask.maxTokensPerChoice : Math.max(1, Math.min(ask.maxTokensPerChoice, ask.model.info.maxSeqLen - promptTokens)),
     choices: ask.n,
+    userId: ask.userId,
   });
   void reply.headers(admission.headers);
-  return { admission, prompt, cacheKey: `tenant:${request.caller.tenantId}` };
+  const cacheKey = `tenant:${request.caller.tenantId}${ask.userId === undefined ? '' : `:user:${ask.userId}`}`;
+  return { admission, prompt, promptTokens, cacheKey };
 }
 
 /** One engine request per choice; only the seed differs between them. */

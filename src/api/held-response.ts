@@ -59,7 +59,7 @@ export abstract class HeldResponse {
       this.#stopKeepAlive();
       throw error;
     }
-    this.writeError((error instanceof ApiError ? error : new ApiError('internal', 'generation failed')).toBody());
+    this.writeError(error instanceof ApiError ? error : new ApiError('internal', 'generation failed'));
     this.end(this.closingChunk());
     return this.reply;
   }
@@ -67,7 +67,7 @@ export abstract class HeldResponse {
   protected abstract headers(): Record<string, string>;
   /** What keeps an idle connection alive in this format. */
   protected abstract keepAliveChunk(): string;
-  protected abstract writeError(body: ReturnType<ApiError['toBody']>): void;
+  protected abstract writeError(error: ApiError): void;
   /** What ends the body after an error. */
   protected closingChunk(): string {
     return '';
@@ -106,6 +106,14 @@ export abstract class HeldResponse {
  * parsers skip the leading whitespace.
  */
 export class JsonReply extends HeldResponse {
+  readonly #errorBody: (error: ApiError) => object;
+
+  /** `errorBody` gives an error written after the head its API's shape (DeepSeek's by default). */
+  constructor(reply: FastifyReply, keepAliveMs: number, errorBody: (error: ApiError) => object = (error) => error.toBody()) {
+    super(reply, keepAliveMs);
+    this.#errorBody = errorBody;
+  }
+
   /** Run a generation to its end (`each` per event), then answer `body()`; a refusal keeps its status. */
   async collect<T>(start: () => Promise<AsyncIterable<T>>, each: (item: T) => void, body: () => object): Promise<object> {
     try {
@@ -134,7 +142,7 @@ export class JsonReply extends HeldResponse {
     return '\n';
   }
 
-  protected writeError(body: object): void {
-    this.write(JSON.stringify(body));
+  protected writeError(error: ApiError): void {
+    this.write(JSON.stringify(this.#errorBody(error)));
   }
 }

@@ -2,15 +2,17 @@
  * @module api/server
  * The Fastify application: strict JSON parsing (invalid UTF-8 and malformed JSON are 400s), request
  * schemas validated once at the edge without type coercion, one error handler producing DeepSeek's
- * error shape, metrics, and every route both with and without the /v1 prefix; Ollama's API under /api.
+ * error shape, metrics, every route both with and without the /v1 prefix, Anthropic's Messages API
+ * under /anthropic with Anthropic's error shape, and Ollama's API under /api with Ollama's.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { EngineConfig } from '../engine/protocol.ts';
 import type { ModelRegistry } from '../engine/registry.ts';
 import { PlatformError } from '../platform/errors.ts';
 import type { Assistant } from '../platform/assistant.ts';
 import type { Caller } from '../platform/gate.ts';
 import type { Platform } from '../platform/platform.ts';
+import { anthropicErrorBody, anthropicStatus } from './anthropic-errors.ts';
 import { onClientError, onConnect, onFrameworkError } from './client-errors.ts';
 import { ApiError, fromPlatformError } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
@@ -18,6 +20,7 @@ import { collectOpenApi } from './openapi.ts';
 import { checkMetricsAccess, isAdminRequest } from './probe-access.ts';
 import { Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { anthropicRoutes } from './routes/anthropic.ts';
 import { appRoutes } from './routes/app.ts';
 import { sessionCaller } from './routes/app-session.ts';
 import { webRoutes } from './routes/app-web.ts';
@@ -109,11 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.decorateRequest('caller', null as unknown as Caller);
-  app.setErrorHandler((error: FastifyError | ApiError | PlatformError, request, reply) => {
-    const apiError = toApiError(error);
-    if (apiError.status >= 500) request.log.error(error);
-    void reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
-  });
+  app.setErrorHandler(errorHandler((error) => error.status, (error) => error.toBody()));
   app.setNotFoundHandler((request, reply) => {
     const error = new ApiError('not_found', `no route for ${request.method} ${request.url}`);
     void reply.code(error.status).send(error.toBody());
@@ -155,15 +154,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(async (scope) => {
     scope.addHook('onRequest', authenticate);
     // Ollama's clients show `error` as the message; a missing model is Ollama's 404.
-    scope.setErrorHandler((error: FastifyError | ApiError | PlatformError, request, reply) => {
-      const apiError = toApiError(error);
-      if (apiError.status >= 500) request.log.error(error);
-      void reply.code(apiError.code === 'model_not_found' ? 404 : apiError.status).headers(apiError.headers).send(ollamaError(apiError));
-    });
+    scope.setErrorHandler(errorHandler((error) => (error.code === 'model_not_found' ? 404 : error.status), ollamaError));
     ollamaGenerateRoutes(scope, context);
     ollamaModelRoutes(scope, context);
     ollamaEmbedRoutes(scope, context);
   }, { prefix: '/api' });
+
+  // Anthropic's Messages API: its key header (x-api-key, or Authorization), its error shape, its 404.
+  await app.register(async (scope) => {
+    scope.setErrorHandler(errorHandler(anthropicStatus, anthropicErrorBody));
+    scope.setNotFoundHandler((request, reply) => {
+      const error = new ApiError('not_found', `no route for ${request.method} ${request.url}`);
+      void reply.code(error.status).send(anthropicErrorBody(error));
+    });
+    scope.addHook('onRequest', async (request) => {
+      const apiKey = request.headers['x-api-key'];
+      request.caller = await context.platform.gate.authenticate(request.headers.authorization ?? (typeof apiKey === 'string' ? `Bearer ${apiKey}` : undefined));
+    });
+    anthropicRoutes(scope, context);
+  }, { prefix: '/anthropic' });
   if (assistant) {
     await app.register(async (scope) => appRoutes(scope, assistant), { prefix: '/app/api' });
     webRoutes(app);
@@ -174,6 +183,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await context.platform.close();
   });
   return app;
+}
+
+/** An error handler answering in one API's shape: `status` and `body` of the API error the failure is. */
+function errorHandler(status: (error: ApiError) => number, body: (error: ApiError) => object) {
+  return (error: FastifyError | ApiError | PlatformError, request: FastifyRequest, reply: FastifyReply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) request.log.error(error);
+    void reply.code(status(apiError)).headers(apiError.headers).send(body(apiError));
+  };
 }
 
 function toApiError(error: FastifyError | ApiError | PlatformError): ApiError {

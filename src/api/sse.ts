@@ -4,6 +4,7 @@
  * `open()`: see HeldResponse.
  */
 import type { FastifyReply } from 'fastify';
+import type { ApiError } from './errors.ts';
 import { HeldResponse } from './held-response.ts';
 
 export class SseStream extends HeldResponse {
@@ -33,7 +34,12 @@ export class SseStream extends HeldResponse {
   send(data: unknown): void {
     this.open();
     this.stopKeepAlive();
-    this.write(`data: ${JSON.stringify(data)}\n\n`);
+    this.write(this.frame(data));
+  }
+
+  /** One event as it goes on the wire. */
+  protected frame(data: unknown): string {
+    return `data: ${JSON.stringify(data)}\n\n`;
   }
 
   /** An error after the 200 went out can only travel in the stream, in the API's error shape. */
@@ -58,7 +64,7 @@ export class SseStream extends HeldResponse {
     return ': keep-alive\n\n';
   }
 
-  protected writeError(body: object): void {
-    this.write(`data: ${JSON.stringify(body)}\n\n`);
+  protected writeError(error: ApiError): void {
+    this.write(this.frame(error.toBody()));
   }
 }

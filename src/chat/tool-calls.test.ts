@@ -135,6 +135,20 @@ describe('ToolCallParser', () => {
     assert.deepEqual(parser.finish(), { content: '', toolCalls: [] });
   });
 
+  it('drops a call that max_tokens cut off, at any point of its markup, keeping the text before it', () => {
+    const whole = 'Let me check.<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>f<｜tool▁sep｜>{"city": "Paris"}<｜tool▁call▁end｜>';
+    for (let cut = 'Let me check.'.length; cut < whole.length - 1; cut++) {
+      const parser = new ToolCallParser('deepseek-v3.1', { newId: counterIds() });
+      const head = parser.push(whole.slice(0, cut));
+      const tail = parser.finish(true);
+      assert.equal(head.content + tail.content, 'Let me check.', `cut at ${cut}`);
+      assert.deepEqual([...head.toolCalls, ...tail.toolCalls], [], `cut at ${cut}`);
+    }
+    const complete = new ToolCallParser('deepseek-v3.1', { newId: counterIds() });
+    assert.deepEqual(complete.push(whole).toolCalls, [call(0, 'f', '{"city":"Paris"}')], 'a call whose end marker arrived is kept');
+    assert.deepEqual(complete.finish(true), { content: '', toolCalls: [] });
+  });
+
   it('gives OpenAI-like ids by default', () => {
     const { toolCalls } = parseToolCalls('<｜tool▁call▁begin｜>f<｜tool▁sep｜>{}<｜tool▁call▁end｜>', 'deepseek-v3.1');
     assert.match(toolCalls[0].id, /^call_[0-9a-f]{24}$/);

@@ -58,11 +58,20 @@ export class ToolCallParser {
     return out;
   }
 
-  /** Ends the stream: held-back text is released, and an unterminated call is kept if its JSON is whole. */
-  finish(): ToolCallParserOutput {
+  /**
+   * Ends the stream: held-back text is released, and an unterminated call is kept if its JSON is whole.
+   * When the output was cut short (max_tokens), a call it interrupted is dropped, markup and all: the
+   * client gets the text before it, never the model's raw syntax.
+   */
+  finish(isCut = false): ToolCallParserOutput {
     const out: ToolCallParserOutput = { content: '', toolCalls: [] };
     const rest = this.#pending;
     this.#pending = '';
+    if (isCut && this.#state !== 'after') {
+      // In 'content', what is held back is the start of a marker.
+      this.#state = 'after';
+      return out;
+    }
     if (this.#state === 'call') {
       const call = this.#splitCall(rest);
       if (call && isWholeJson(call.args)) out.toolCalls.push(this.#toolCall(call));

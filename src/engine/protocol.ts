@@ -135,6 +135,7 @@ const StepEventSchema = Type.Object({
   finishReason: Type.Optional(
     Type.Union([Type.Literal('stop'), Type.Literal('length'), Type.Literal('cancelled'), Type.Literal('error')]),
   ),
+  stopSequence: Type.Optional(Type.String()),
   usage: Type.Optional(Type.Object({ promptTokens: Int, promptCacheHitTokens: Int, completionTokens: Int })),
   error: Type.Optional(Type.String()),
 });

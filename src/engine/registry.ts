@@ -2,8 +2,9 @@
  * @module engine/registry
  * Every model one server can serve, each loaded into its own engine process on first use, and the names
  * clients may use for them: the library name, the GGUF's general.name, the file name (with or without
- * .gguf), and DeepSeek's aliases `deepseek-chat` / `deepseek-reasoner` for the default (first) model with
- * thinking off / on. Loading follows Ollama: at most `maxLoaded` models resident, the least recently used
+ * .gguf), DeepSeek's names (`deepseek-chat` / `deepseek-reasoner`: thinking off / on; `deepseek-v4-flash` /
+ * `deepseek-v4-pro`: thinking as the request asks) for the default (first) model, and the operator's aliases
+ * (`--alias name=model`), which may also point DeepSeek's names at another model. Loading follows Ollama: at most `maxLoaded` models resident, the least recently used
  * idle one unloaded to make room, a model idle for `keepAliveMs` unloaded, and a model whose memory
  * estimate cannot fit the limit refused before anything is unloaded or started.
  */
@@ -47,6 +48,8 @@ export interface RegistryOptions {
   memoryLimitBytes: number;
   /** Supervision of each engine process (stall detection, restarts). */
   engine?: EngineClientOptions;
+  /** Operator aliases: a name clients may send → any name of a served model. */
+  aliases?: ReadonlyMap<string, string>;
 }
 
 export interface ModelMemory {
@@ -78,8 +81,21 @@ export interface ModelMatch {
   thinking?: boolean;
 }
 
-/** DeepSeek's names for the default model with thinking off / on (a Map: no name can reach Object.prototype). */
-export const ALIASES: ReadonlyMap<string, boolean> = new Map([['deepseek-chat', false], ['deepseek-reasoner', true]]);
+/**
+ * DeepSeek's model names and the thinking mode each implies: the legacy names fix it, the V4 names leave it
+ * to the request (a Map: no name can reach Object.prototype). Each serves the default model unless aliased.
+ */
+export const DEEPSEEK_NAMES: ReadonlyMap<string, boolean | undefined> = new Map([
+  ['deepseek-chat', false],
+  ['deepseek-reasoner', true],
+  ['deepseek-v4-flash', undefined],
+  ['deepseek-v4-pro', undefined],
+]);
+
+/** An `--alias` whose target no served model answers to. */
+export class UnknownAliasTargetError extends Error {
+  override name = 'UnknownAliasTargetError';
+}
 
 /** Compute buffers grow with the model and the batch; a tenth of the rest plus 256 MiB covers llama.cpp's on CPU. */
 const OVERHEAD_FIXED_BYTES = 256 * 2 ** 20;
@@ -142,6 +158,7 @@ export class ModelRegistry extends EventEmitter {
   readonly options: RegistryOptions;
   readonly #entries: Entry[] = [];
   readonly #byName = new Map<string, Entry>();
+  readonly #aliases = new Map<string, Entry>();
   #isClosed = false;
   /** Optional sources left out because their file failed its check, and why. */
   readonly skipped: Array<{ name: string; reason: string }> = [];
@@ -151,6 +168,11 @@ export class ModelRegistry extends EventEmitter {
     super();
     this.options = options;
     for (const source of sources) this.#add(source);
+    for (const [alias, target] of options.aliases ?? []) {
+      const entry = this.#byName.get(target);
+      if (!entry) throw new UnknownAliasTargetError(`the alias '${alias}' names the model '${target}', which is not served here (served: ${this.#entries.map((e) => e.id).join(', ')})`);
+      this.#aliases.set(alias, entry);
+    }
   }
 
   /** A registry with its default (first) model loaded, so the first request does not wait and a bad file fails here. */
@@ -169,12 +191,17 @@ export class ModelRegistry extends EventEmitter {
     return this.#entries;
   }
 
+  /** The names that are not a model's own: DeepSeek's and the operator's aliases. */
+  aliasNames(): string[] {
+    return [...new Set([...DEEPSEEK_NAMES.keys(), ...this.#aliases.keys()])];
+  }
+
   /** Names only: nothing is loaded. */
   resolve(name: string): ModelMatch | null {
-    const thinking = ALIASES.get(name);
-    if (thinking !== undefined) return { model: this.#entries[0], thinking };
-    const model = this.#byName.get(name);
-    return model ? { model } : null;
+    const thinking = DEEPSEEK_NAMES.get(name);
+    const model = this.#aliases.get(name) ?? (DEEPSEEK_NAMES.has(name) ? this.#entries[0] : this.#byName.get(name));
+    if (!model) return null;
+    return thinking === undefined ? { model } : { model, thinking };
   }
 
   /**
@@ -229,6 +256,7 @@ export class ModelRegistry extends EventEmitter {
     if (!entry) return false;
     this.#entries.splice(this.#entries.indexOf(entry), 1);
     for (const [name, named] of this.#byName) if (named === entry) this.#byName.delete(name);
+    for (const [alias, named] of this.#aliases) if (named === entry) this.#aliases.delete(alias);
     entry.isRemoved = true;
     if (entry.numLeases === 0) void this.#unload(entry, 'removed');
     return true;
@@ -258,7 +286,7 @@ export class ModelRegistry extends EventEmitter {
       return null;
     }
     const file = path.basename(config.modelPath);
-    const id = [name, generalName, file.replace(/\.gguf$/i, ''), config.modelPath].find((n) => n !== undefined && !this.#byName.has(n) && !ALIASES.has(n)) as string;
+    const id = [name, generalName, file.replace(/\.gguf$/i, ''), config.modelPath].find((n) => n !== undefined && !this.#byName.has(n) && !DEEPSEEK_NAMES.has(n) && !this.options.aliases?.has(n)) as string;
     const entry = new Entry(id, config, memoryOf(config));
     this.#entries.push(entry);
     for (const n of [id, generalName, file, file.replace(/\.gguf$/i, '')]) if (!this.#byName.has(n)) this.#byName.set(n, entry);

@@ -101,6 +101,8 @@ export interface StepEvent {
   text: string;
   logprobs?: SampledToken[];
   finishReason?: FinishReason;
+  /** The stop string that ended the request (Anthropic's `stop_sequence`); absent for every other finish. */
+  stopSequence?: string;
   usage?: Usage;
   error?: string;
 }

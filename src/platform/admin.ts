@@ -31,7 +31,7 @@ export interface KeyRequest extends Omit<KeyLimits, 'expiresAt'> {
 }
 
 /** A key request with no name and no limits; callers spread it and set what they need. */
-export const UNLIMITED_KEY = { name: null, rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false } as const satisfies Omit<KeyRequest, 'tenant'>;
+export const UNLIMITED_KEY = { name: null, rpm: null, tpm: null, maxConcurrency: null, maxConcurrencyPerUser: null, budgetTokens: null, models: null, expiresInMs: null, isAdmin: false } as const satisfies Omit<KeyRequest, 'tenant'>;
 
 export interface UsageRequest {
   tenant?: string;
@@ -69,7 +69,7 @@ export class PlatformAdmin {
   /** Returns the secret key, which is shown this once and never stored. */
   async createKey(request: KeyRequest, actor: string): Promise<{ secret: string; key: KeyRecord }> {
     const tenant = await this.#tenant(request.tenant);
-    for (const [name, value] of [['rpm', request.rpm], ['tpm', request.tpm], ['max-concurrency', request.maxConcurrency], ['budget-tokens', request.budgetTokens]] as const) {
+    for (const [name, value] of [['rpm', request.rpm], ['tpm', request.tpm], ['max-concurrency', request.maxConcurrency], ['max-concurrency-per-user', request.maxConcurrencyPerUser ?? null], ['budget-tokens', request.budgetTokens]] as const) {
       if (value !== null && (!Number.isSafeInteger(value) || value <= 0)) throw new PlatformError('invalid', `${name} must be a positive integer, got ${value}`);
     }
     if (request.expiresInMs !== null && !(request.expiresInMs > 0 && request.expiresInMs <= MAX_KEY_LIFETIME_MS)) {
@@ -88,6 +88,7 @@ export class PlatformAdmin {
       rpm: request.rpm,
       tpm: request.tpm,
       maxConcurrency: request.maxConcurrency,
+      maxConcurrencyPerUser: request.maxConcurrencyPerUser ?? null,
       budgetTokens: request.budgetTokens,
       models: request.models,
       expiresAt: request.expiresInMs === null ? null : now + request.expiresInMs,

@@ -25,6 +25,8 @@ export interface AdmissionRequest {
   /** The model name as the client sent it (an alias or a file name) and the id it resolved to. */
   requestedModel: string;
   modelId: string;
+  /** DeepSeek's user_id: the caller's end user, when the request names one. */
+  userId?: string;
   /** Null when the caller's key has no token limits, so the prompt was not counted before admission. */
   promptTokens: number | null;
   maxTokensPerChoice: number;
@@ -99,6 +101,7 @@ export class Admission {
       keyId: key?.id ?? null,
       requestedModel: this.#request.requestedModel,
       model: this.#request.modelId,
+      userId: this.#request.userId ?? null,
       ...outcome,
       latencyMs: performance.now() - this.#startedAt,
     };
@@ -175,7 +178,7 @@ export class Gate {
     }
     const promptTokens = request.promptTokens ?? 0;
     const wantTokens = promptTokens + request.choices * request.maxTokensPerChoice;
-    const decision = this.#limiter.admit(key.id, key, wantTokens);
+    const decision = this.#limiter.admit(key.id, key, wantTokens, Date.now(), request.userId);
     if (!decision.isAdmitted) throw new PlatformError('rate_limited', decision.message, decision.headers);
     if (key.budgetTokens === null) {
       return new Admission(this, caller, request, decision.ticket, request.maxTokensPerChoice, decision.headers);

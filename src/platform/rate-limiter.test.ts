@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RateLimiter, type RateDecision } from './rate-limiter.ts';
 
-const limits = (overrides: Partial<{ rpm: number; tpm: number; maxConcurrency: number }>) => ({ rpm: null, tpm: null, maxConcurrency: null, ...overrides });
+const limits = (overrides: Partial<{ rpm: number; tpm: number; maxConcurrency: number; maxConcurrencyPerUser: number }>) => ({ rpm: null, tpm: null, maxConcurrency: null, ...overrides });
 
 function admitted(decision: RateDecision) {
   assert.ok(decision.isAdmitted, decision.isAdmitted ? '' : decision.message);
@@ -58,6 +58,21 @@ describe('RateLimiter', () => {
     a.ticket.release(1);
     admitted(limiter.admit('k', concurrency, 1, 0));
     assert.equal(limiter.admit('k', concurrency, 1, 0).isAdmitted, false);
+  });
+
+  it('holds each user_id to the per-user limit, requests without one counting as one user', () => {
+    const limiter = new RateLimiter();
+    const perUser = limits({ maxConcurrencyPerUser: 1 });
+    const alice = admitted(limiter.admit('k', perUser, 1, 0, 'alice'));
+    admitted(limiter.admit('k', perUser, 1, 0, 'bob'));
+    admitted(limiter.admit('k', perUser, 1, 0));
+    for (const user of ['alice', 'bob', '']) {
+      const refused = limiter.admit('k', perUser, 1, 0, user);
+      assert.equal(refused.isAdmitted, false, user);
+      if (!refused.isAdmitted) assert.equal(refused.limit, 'concurrent requests per user');
+    }
+    alice.ticket.release(1);
+    admitted(limiter.admit('k', perUser, 1, 0, 'alice'));
   });
 
   it('forgets idle keys on sweep but keeps those with requests in flight or in the window', () => {

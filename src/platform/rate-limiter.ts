@@ -4,7 +4,8 @@
  * windows (not token buckets, which admit a second full minute's worth in a burst at a window edge).
  * Check and commit happen in one synchronous call, so concurrent requests can never both take the last
  * slot. Tokens are reserved at admission (prompt + max output) and corrected to what was used at the end,
- * so the limit holds even for requests still running.
+ * so the limit holds even for requests still running. A key may also bound concurrent requests per DeepSeek
+ * user_id (its callers' end users), the empty id counting as one user, as DeepSeek counts it.
  */
 
 const WINDOW_MS = 60_000;
@@ -13,9 +14,10 @@ export interface RateLimits {
   rpm: number | null;
   tpm: number | null;
   maxConcurrency: number | null;
+  maxConcurrencyPerUser?: number | null;
 }
 
-export type LimitName = 'requests per minute' | 'tokens per minute' | 'concurrent requests';
+export type LimitName = 'requests per minute' | 'tokens per minute' | 'concurrent requests' | 'concurrent requests per user';
 
 export type RateDecision =
   | { isAdmitted: true; ticket: RateTicket; headers: Record<string, string> }
@@ -32,6 +34,8 @@ class KeyWindow {
   readonly tokenEntries: TokenEntry[] = [];
   tokensInWindow = 0;
   inFlight = 0;
+  /** In-flight requests by user_id, only for a key that limits them ('' is requests without one). */
+  readonly inFlightByUser = new Map<string, number>();
 
   prune(now: number): void {
     const start = now - WINDOW_MS;
@@ -66,11 +70,14 @@ class KeyWindow {
 export class RateTicket {
   readonly #window: KeyWindow;
   readonly #entry: TokenEntry;
+  /** The user_id it counts against, when its key limits users. */
+  readonly #user: string | null;
   #isReleased = false;
 
-  constructor(window: KeyWindow, entry: TokenEntry) {
+  constructor(window: KeyWindow, entry: TokenEntry, user: string | null) {
     this.#window = window;
     this.#entry = entry;
+    this.#user = user;
   }
 
   /** Replace the reserved token count (by what the budget allowed, or by what was used). */
@@ -84,6 +91,11 @@ export class RateTicket {
     this.#isReleased = true;
     this.setTokens(usedTokens);
     this.#window.inFlight--;
+    if (this.#user !== null) {
+      const left = (this.#window.inFlightByUser.get(this.#user) ?? 1) - 1;
+      if (left > 0) this.#window.inFlightByUser.set(this.#user, left);
+      else this.#window.inFlightByUser.delete(this.#user);
+    }
   }
 }
 
@@ -92,8 +104,11 @@ const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
 export class RateLimiter {
   readonly #windows = new Map<string, KeyWindow>();
 
-  /** Admit one request needing `tokens` (prompt + max output), or say which limit it hit and when to retry. */
-  admit(keyId: string, limits: RateLimits, tokens: number, now = Date.now()): RateDecision {
+  /**
+   * Admit one request needing `tokens` (prompt + max output), made for the end user `userId` ('' for none),
+   * or say which limit it hit and when to retry.
+   */
+  admit(keyId: string, limits: RateLimits, tokens: number, now = Date.now(), userId = ''): RateDecision {
     let window = this.#windows.get(keyId);
     if (!window) this.#windows.set(keyId, (window = new KeyWindow()));
     window.prune(now);
@@ -101,6 +116,11 @@ export class RateLimiter {
 
     if (limits.maxConcurrency !== null && window.inFlight >= limits.maxConcurrency) {
       return this.#refuse('concurrent requests', 1000, `this key allows ${limits.maxConcurrency} concurrent requests; wait for one to finish`, headers);
+    }
+    const perUser = limits.maxConcurrencyPerUser ?? null;
+    if (perUser !== null && (window.inFlightByUser.get(userId) ?? 0) >= perUser) {
+      const who = userId === '' ? 'requests without a user_id' : `the user_id '${userId}'`;
+      return this.#refuse('concurrent requests per user', 1000, `this key allows ${perUser} concurrent requests per user_id, and ${who} has that many running; wait for one to finish`, headers);
     }
     if (limits.rpm !== null && window.requestTimes.length >= limits.rpm) {
       return this.#refuse('requests per minute', window.requestTimes[0] + WINDOW_MS - now, `this key allows ${limits.rpm} requests per minute`, headers);
@@ -116,7 +136,8 @@ export class RateLimiter {
     window.tokenEntries.push(entry);
     window.tokensInWindow += tokens;
     window.inFlight++;
-    return { isAdmitted: true, ticket: new RateTicket(window, entry), headers: this.#headers(window, limits, now) };
+    if (perUser !== null) window.inFlightByUser.set(userId, (window.inFlightByUser.get(userId) ?? 0) + 1);
+    return { isAdmitted: true, ticket: new RateTicket(window, entry, perUser === null ? null : userId), headers: this.#headers(window, limits, now) };
   }
 
   /** Forget keys with nothing in their windows (called now and then, so the map does not grow forever). */

@@ -186,4 +186,32 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE app_settings SET value = json_remove(value, '$.isSignUpOpen') WHERE key = 'assistant' AND json_extract(value, '$.isSignUpOpen') = 1;
     `,
   },
+  {
+    version: 4,
+    name: "DeepSeek's user_id: a per-user concurrency limit on keys, the user in the ledger and its daily roll-ups",
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN max_concurrency_per_user INTEGER;
+      ALTER TABLE usage_ledger ADD COLUMN user_id TEXT;
+      CREATE TABLE usage_daily_v4 (
+        day               TEXT NOT NULL,
+        tenant_id         INTEGER NOT NULL,
+        key_id            TEXT NOT NULL,
+        requested_model   TEXT NOT NULL,
+        model             TEXT NOT NULL,
+        -- '' for requests without a user_id (DeepSeek counts the empty id as one user too).
+        user_id           TEXT NOT NULL,
+        requests          INTEGER NOT NULL,
+        prompt_tokens     INTEGER NOT NULL,
+        cache_hit_tokens  INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        reasoning_tokens  INTEGER NOT NULL,
+        cost              REAL NOT NULL,
+        PRIMARY KEY (day, tenant_id, key_id, requested_model, model, user_id)
+      ) WITHOUT ROWID;
+      INSERT INTO usage_daily_v4 SELECT day, tenant_id, key_id, requested_model, model, '', requests, prompt_tokens, cache_hit_tokens,
+        completion_tokens, reasoning_tokens, cost FROM usage_daily;
+      DROP TABLE usage_daily;
+      ALTER TABLE usage_daily_v4 RENAME TO usage_daily;
+    `,
+  },
 ];

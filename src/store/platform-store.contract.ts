@@ -19,7 +19,7 @@ function newKey(tenantId: number, overrides: Partial<NewKey> = {}): NewKey {
 
 function usage(requestId: string, tenantId: number, keyId: string | null, overrides: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    requestId, createdAt: Date.UTC(2026, 10, 28, 12), tenantId, keyId, requestedModel: 'm', model: 'm', promptTokens: 10, cacheHitTokens: 4,
+    requestId, createdAt: Date.UTC(2026, 10, 28, 12), tenantId, keyId, requestedModel: 'm', model: 'm', userId: null, promptTokens: 10, cacheHitTokens: 4,
     completionTokens: 5, reasoningTokens: 2, latencyMs: 3, status: 200, finishReason: 'stop', ...overrides,
   };
 }
@@ -104,6 +104,22 @@ export function runStoreContract(name: string, newStore: () => Promise<PlatformS
       assert.equal(await store.reserveBudget({ id: 'd1', keyId: key.id, tokens: 100, holder: 'd', createdAt: 1 }, null), true, 'a holder sure of its lease reserves without renewing');
       assert.equal(await store.reclaimExpiredReservations(6_000), 100, 'b lapsed at 5000; a and d hold until 9000');
       assert.equal((await store.key(key.id))?.reservedTokens, 200);
+      await store.close();
+    });
+
+    it('rolls usage up by user_id, requests without one in their own group', async () => {
+      const store = await newStore();
+      const tenant = await store.createTenant('t', 1);
+      for (const [id, userId] of [['u1', 'alice'], ['u2', 'alice'], ['u3', 'bob'], ['u4', null]] as const) await store.recordUsage(usage(id, tenant.id, null, { userId }), null);
+      assert.deepEqual((await store.usage({ by: 'user' })).map((r) => [r.group, r.requests, r.promptTokens]), [['', 1, 10], ['alice', 2, 20], ['bob', 1, 10]]);
+      await store.close();
+    });
+
+    it('keeps a key\'s per-user concurrency limit', async () => {
+      const store = await newStore();
+      const tenant = await store.createTenant('t', 1);
+      assert.equal((await store.createKey(newKey(tenant.id, { maxConcurrencyPerUser: 3 }))).maxConcurrencyPerUser, 3);
+      assert.equal((await store.createKey(newKey(tenant.id))).maxConcurrencyPerUser, null);
       await store.close();
     });
 

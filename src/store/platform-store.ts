@@ -16,6 +16,8 @@ export interface KeyLimits {
   rpm: number | null;
   tpm: number | null;
   maxConcurrency: number | null;
+  /** Concurrent requests per DeepSeek user_id (requests without one count as one user); null is unlimited. */
+  maxConcurrencyPerUser?: number | null;
   /** Tokens (prompt + completion) this key may ever use; null is unlimited. */
   budgetTokens: number | null;
   /** Model names (or aliases) the key may use; null is every model. */
@@ -27,6 +29,7 @@ export interface KeyLimits {
 export type RateAndBudget = Pick<KeyLimits, 'rpm' | 'tpm' | 'maxConcurrency' | 'budgetTokens'>;
 
 export interface KeyRecord extends KeyLimits {
+  maxConcurrencyPerUser: number | null;
   /** Public id (`key_…`), safe to show and log; the secret key itself is never stored. */
   id: string;
   tenantId: number;
@@ -63,6 +66,8 @@ export interface UsageRecord {
   /** The name the client asked for (an alias, a file name) and the model that served it. */
   requestedModel: string;
   model: string;
+  /** DeepSeek's user_id: the caller's end user, when the request named one. */
+  userId: string | null;
   promptTokens: number;
   cacheHitTokens: number;
   completionTokens: number;
@@ -93,7 +98,7 @@ export interface BudgetSettlement {
   spentTokens: number;
 }
 
-export type UsageGrouping = 'day' | 'model' | 'requested_model' | 'key' | 'tenant';
+export type UsageGrouping = 'day' | 'model' | 'requested_model' | 'key' | 'tenant' | 'user';
 
 export interface UsageQuery {
   tenantId?: number;

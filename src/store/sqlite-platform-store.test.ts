@@ -48,7 +48,7 @@ describe('background checkpoints', () => {
     const before = fs.statSync(file).size;
     for (let i = 0; i < 2000; i++) {
       await store.recordUsage({
-        requestId: `r${i}`, createdAt: Date.now(), tenantId: tenant.id, keyId: null, requestedModel: 'm', model: 'm', promptTokens: 1, cacheHitTokens: 0,
+        requestId: `r${i}`, createdAt: Date.now(), tenantId: tenant.id, keyId: null, requestedModel: 'm', model: 'm', userId: null, promptTokens: 1, cacheHitTokens: 0,
         completionTokens: 1, reasoningTokens: 0, latencyMs: 1, status: 200, finishReason: 'stop',
       }, null);
     }

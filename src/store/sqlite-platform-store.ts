@@ -34,6 +34,7 @@ interface KeyRow {
   rpm: number | null;
   tpm: number | null;
   max_concurrency: number | null;
+  max_concurrency_per_user: number | null;
   budget_tokens: number | null;
   spent_tokens: number;
   reserved_tokens: number;
@@ -44,7 +45,7 @@ interface KeyRow {
 }
 
 const KEY_COLUMNS = `k.id, k.tenant_id, t.name AS tenant_name, k.name, k.prefix, k.is_admin, k.session_only, k.rpm, k.tpm, k.max_concurrency,
-  k.budget_tokens, k.spent_tokens, k.reserved_tokens, k.models, k.expires_at, k.revoked_at, k.created_at
+  k.max_concurrency_per_user, k.budget_tokens, k.spent_tokens, k.reserved_tokens, k.models, k.expires_at, k.revoked_at, k.created_at
   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id`;
 
 function keyRecord(row: KeyRow): KeyRecord {
@@ -59,6 +60,7 @@ function keyRecord(row: KeyRow): KeyRecord {
     rpm: row.rpm,
     tpm: row.tpm,
     maxConcurrency: row.max_concurrency,
+    maxConcurrencyPerUser: row.max_concurrency_per_user,
     budgetTokens: row.budget_tokens,
     spentTokens: row.spent_tokens,
     reservedTokens: row.reserved_tokens,
@@ -96,6 +98,7 @@ const GROUP_COLUMN: Record<UsageQuery['by'], string> = {
   requested_model: 'u.requested_model',
   key: 'u.key_id',
   tenant: 't.name',
+  user: 'u.user_id',
 };
 
 export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
@@ -106,14 +109,14 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     return statement;
   };
 
-  const insertLedger = db.prepare(`INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, requested_model, model, prompt_tokens,
-    cache_hit_tokens, completion_tokens, reasoning_tokens, latency_ms, status, finish_reason, cost)
-    VALUES (@requestId, @createdAt, @tenantId, @keyId, @requestedModel, @model, @promptTokens, @cacheHitTokens, @completionTokens,
+  const insertLedger = db.prepare(`INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, requested_model, model, user_id,
+    prompt_tokens, cache_hit_tokens, completion_tokens, reasoning_tokens, latency_ms, status, finish_reason, cost)
+    VALUES (@requestId, @createdAt, @tenantId, @keyId, @requestedModel, @model, @userId, @promptTokens, @cacheHitTokens, @completionTokens,
     @reasoningTokens, @latencyMs, @status, @finishReason, @cost) ON CONFLICT (request_id) DO NOTHING`);
-  const upsertDaily = db.prepare(`INSERT INTO usage_daily (day, tenant_id, key_id, requested_model, model, requests, prompt_tokens, cache_hit_tokens,
-    completion_tokens, reasoning_tokens, cost) VALUES (@day, @tenantId, @keyId, @requestedModel, @model, 1, @promptTokens, @cacheHitTokens,
-    @completionTokens, @reasoningTokens, @costOrZero)
-    ON CONFLICT (day, tenant_id, key_id, requested_model, model) DO UPDATE SET requests = requests + 1,
+  const upsertDaily = db.prepare(`INSERT INTO usage_daily (day, tenant_id, key_id, requested_model, model, user_id, requests, prompt_tokens,
+    cache_hit_tokens, completion_tokens, reasoning_tokens, cost) VALUES (@day, @tenantId, @keyId, @requestedModel, @model, @userIdOrEmpty, 1,
+    @promptTokens, @cacheHitTokens, @completionTokens, @reasoningTokens, @costOrZero)
+    ON CONFLICT (day, tenant_id, key_id, requested_model, model, user_id) DO UPDATE SET requests = requests + 1,
     prompt_tokens = prompt_tokens + excluded.prompt_tokens, cache_hit_tokens = cache_hit_tokens + excluded.cache_hit_tokens,
     completion_tokens = completion_tokens + excluded.completion_tokens,
     reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, cost = cost + excluded.cost`);
@@ -164,7 +167,7 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
       : null;
     const inserted = insertLedger.run({ ...usage, cost });
     if (inserted.changes === 0) return cost;
-    upsertDaily.run({ ...usage, day: utcDay(usage.createdAt), keyId: usage.keyId ?? '', costOrZero: cost ?? 0 });
+    upsertDaily.run({ ...usage, day: utcDay(usage.createdAt), keyId: usage.keyId ?? '', userIdOrEmpty: usage.userId ?? '', costOrZero: cost ?? 0 });
     if (settlement) {
       // A reservation already reclaimed (its holder's lease lapsed) has nothing left to release.
       const reservedTokens = (takeReservation.get(settlement.reservationId) as number | undefined) ?? 0;
@@ -210,10 +213,11 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     },
 
     async createKey(key) {
-      sql(`INSERT INTO api_keys (id, tenant_id, name, hash, prefix, is_admin, session_only, rpm, tpm, max_concurrency, budget_tokens,
-        models, expires_at, created_at) VALUES (@id, @tenantId, @name, @hash, @prefix, @isAdmin, @isSessionOnly, @rpm, @tpm,
-        @maxConcurrency, @budgetTokens, @models, @expiresAt, @createdAt)`).run({
+      sql(`INSERT INTO api_keys (id, tenant_id, name, hash, prefix, is_admin, session_only, rpm, tpm, max_concurrency,
+        max_concurrency_per_user, budget_tokens, models, expires_at, created_at) VALUES (@id, @tenantId, @name, @hash, @prefix, @isAdmin,
+        @isSessionOnly, @rpm, @tpm, @maxConcurrency, @maxConcurrencyPerUser, @budgetTokens, @models, @expiresAt, @createdAt)`).run({
         ...key,
+        maxConcurrencyPerUser: key.maxConcurrencyPerUser ?? null,
         isAdmin: key.isAdmin ? 1 : 0,
         isSessionOnly: key.isSessionOnly ? 1 : 0,
         models: key.models === null ? null : JSON.stringify(key.models),

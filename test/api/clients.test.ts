@@ -21,6 +21,14 @@ describe("the Vercel AI SDK's DeepSeek provider works by changing only the base 
     assert.equal(chat.finishReason, 'length');
   });
 
+  it("serves DeepSeek's V4 model names, thinking as the request asks", async () => {
+    const flash = await generateText({ model: provider()('deepseek-v4-flash'), prompt: 'What is 2 + 2?', maxOutputTokens: 8, temperature: 0 });
+    const pro = await generateText({ model: provider()('deepseek-v4-pro'), prompt: 'What is 2 + 2?', maxOutputTokens: 8, temperature: 0 });
+    assert.equal(flash.usage.outputTokens, 8);
+    assert.equal(pro.usage.outputTokens, 8);
+    assert.equal(flash.response.modelId, 'deepseek-v4-flash');
+  });
+
   it('streams text that equals the non-streamed text', async () => {
     const options = { model: provider()('deepseek-chat'), prompt: 'Tell me something.', maxOutputTokens: 16, temperature: 0 };
     const whole = await generateText(options);

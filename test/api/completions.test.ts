@@ -5,14 +5,16 @@ import { tinyModel } from '../helpers/models.ts';
 import { startServer } from '../helpers/server.ts';
 
 describe('completions API', () => {
-  it('lists models with the DeepSeek aliases, with and without /v1', async (t) => {
+  it('lists models with the DeepSeek names, with and without /v1, and at /beta', async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')]);
     const page = await server.client.models.list();
     const ids = page.data.map((m) => m.id);
-    assert.deepEqual(ids.slice(0, 2), ['deepseek-chat', 'deepseek-reasoner']);
-    assert.equal(ids.length, 3);
-    const bare = (await fetch(server.baseURL.replace('/v1', '/models')).then((r) => r.json())) as { data: Array<{ id: string }> };
-    assert.deepEqual(bare.data.map((m) => m.id), ids);
+    assert.deepEqual(ids.slice(0, 4), ['deepseek-chat', 'deepseek-reasoner', 'deepseek-v4-flash', 'deepseek-v4-pro']);
+    assert.equal(ids.length, 5);
+    for (const url of ['/models', '/beta/models']) {
+      const bare = (await fetch(server.origin + url).then((r) => r.json())) as { data: Array<{ id: string }> };
+      assert.deepEqual(bare.data.map((m) => m.id), ids, url);
+    }
     await assert.rejects(server.client.models.retrieve('nope'), (e: APIError) => e.status === 400);
   });
 

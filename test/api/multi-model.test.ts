@@ -41,7 +41,7 @@ describe('several models in one server', () => {
   it('serves two models, lists both in /models, and shows the loaded ones in /ps and `seekstack ps`', async (t) => {
     const server = await startServer(t, [await tinyModel('llama'), await tinyModel('qwen2')]);
     const [first, second] = [idOf(server, 0), idOf(server, 1)];
-    assert.deepEqual((await server.client.models.list()).data.map((m) => m.id), ['deepseek-chat', 'deepseek-reasoner', first, second]);
+    assert.deepEqual((await server.client.models.list()).data.map((m) => m.id), ['deepseek-chat', 'deepseek-reasoner', 'deepseek-v4-flash', 'deepseek-v4-pro', first, second]);
     assert.deepEqual(await loadedIds(server), [first], 'only the default model is loaded at start');
     const loads: string[] = [];
     server.models.on('loaded', (id: string) => loads.push(id));

@@ -3,7 +3,7 @@
  * /openapi.json, so routes added later are covered without touching this test) gets randomly generated
  * requests (wrong types, unknown fields, huge, deeply nested and prototype-named values, bodies that are
  * not JSON, odd path parameters, each credential). Whatever it gets, the server never answers 5xx, every
- * refusal is in DeepSeek's error shape (Ollama's under /api), nothing is written for a refused request, and the server still
+ * refusal is in DeepSeek's error shape (Anthropic's under /anthropic, Ollama's under /api), nothing is written for a refused request, and the server still
  * serves afterwards. The generator is seeded (SEEKSTACK_PROPERTY_SEED to replay a run).
  */
 import assert from 'node:assert/strict';
@@ -201,7 +201,7 @@ describe('every route, random requests', () => {
           if (response.status >= 500) failures.push(`${response.status} for ${what}: ${text.slice(0, 200)}`);
           if (response.status < 400) continue;
           refused++;
-          let parsed: { error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown } } | undefined;
+          let parsed: { type?: unknown; error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown } } | undefined;
           try {
             parsed = JSON.parse(text);
           } catch {
@@ -209,10 +209,15 @@ describe('every route, random requests', () => {
             continue;
           }
           const error = parsed?.error;
-          // Ollama's routes refuse in Ollama's shape, `{"error": "message"}`, which its clients show.
-          const isOllamaShaped = path.startsWith('/api/') && typeof error === 'string';
-          const isShaped = error && typeof error.message === 'string' && typeof error.type === 'string' && typeof error.code === 'string' && (error.param === null || typeof error.param === 'string');
-          if (!isShaped && !isOllamaShaped) failures.push(`${response.status} not in DeepSeek's shape for ${what}: ${text.slice(0, 200)}`);
+          // Anthropic's routes refuse in Anthropic's shape, Ollama's in Ollama's `{"error": "message"}`.
+          const isAnthropic = path.startsWith('/anthropic/');
+          const isOllama = path.startsWith('/api/');
+          const isShaped = isAnthropic
+            ? parsed?.type === 'error' && error && typeof error.message === 'string' && typeof error.type === 'string'
+            : isOllama
+              ? typeof error === 'string'
+              : error && typeof error.message === 'string' && typeof error.type === 'string' && typeof error.code === 'string' && (error.param === null || typeof error.param === 'string');
+          if (!isShaped) failures.push(`${response.status} not in ${isAnthropic ? "Anthropic's" : isOllama ? "Ollama's" : "DeepSeek's"} shape for ${what}: ${text.slice(0, 200)}`);
           if (snapshot(db) !== before) failures.push(`${response.status} but something was written, for ${what}`);
         }
       }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { openPlatform } from '../../src/platform/platform.ts';
@@ -10,7 +11,8 @@ import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 
 describe('seekstack serve', () => {
   it('serves the API on the printed URL, exports metrics, and stops cleanly on SIGTERM', async () => {
-    const { child, url } = await startServeProcess(['--model', await tinyModel('qwen2'), '--threads', '1', '--slots', '2', '--data-dir', scratchDir()]);
+    const model = await tinyModel('qwen2');
+    const { child, url } = await startServeProcess(['--model', model, '--alias', `house-model=${path.basename(model)}`, '--threads', '1', '--slots', '2', '--data-dir', scratchDir()]);
     const client = new OpenAI({ baseURL: url, apiKey: 'local', maxRetries: 0 });
     const reply = await client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 });
     assert.ok(reply.choices[0].finish_reason);
@@ -22,6 +24,8 @@ describe('seekstack serve', () => {
     assert.match(metrics, /seekstack_completion_tokens_total\{model="[^"]+"\} [1-4]/);
     assert.match(metrics, /seekstack_queue_depth\{model="[^"]+"\} 0/);
     assert.match(metrics, /seekstack_engine_restarts\{model="[^"]+"\} 0/);
+    assert.ok((await client.models.list()).data.some((m) => m.id === 'house-model'), '--alias names are listed');
+    assert.equal((await client.chat.completions.create({ model: 'house-model', messages: [{ role: 'user', content: 'hello' }], max_tokens: 1 })).model, 'house-model');
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     assert.equal(code, 0);
@@ -44,6 +48,12 @@ describe('seekstack serve', () => {
     assert.match(exposed.stderr, /refusing to listen on 0\.0\.0\.0 without authentication: no API key exists yet/);
     const badAuth = await run('--auth', 'sometimes', '--data-dir', dataDir);
     assert.equal(badAuth.code, 2);
+    const badAlias = await run('--alias', 'no-equals-sign', '--data-dir', dataDir);
+    assert.equal(badAlias.code, 2);
+    assert.match(badAlias.stderr, /--alias takes name=model/);
+    const unknownTarget = await run('--model', await tinyModel('qwen2'), '--alias', 'deepseek-v4-pro=not-served', '--port', '0', '--data-dir', dataDir);
+    assert.equal(unknownTarget.code, 2);
+    assert.match(unknownTarget.stderr, /the alias 'deepseek-v4-pro' names the model 'not-served', which is not served here/);
     const badModel = await run('--model', BIN, '--port', '0', '--data-dir', dataDir);
     assert.equal(badModel.code, 1);
     assert.equal(badModel.stderr.trim().split('\n').length, 1);

@@ -1,12 +1,13 @@
 /**
- * POST /chat/completions: DeepSeek's chat API. The prompt comes from the model's own template; output
+ * POST /chat/completions (and /beta/chat/completions, DeepSeek's base URL for prefix completion and strict
+ * tools: the same handler): DeepSeek's chat API. The prompt comes from the model's own template; output
  * is split into reasoning_content, content and tool_calls, streamed as OpenAI-shaped SSE chunks or
  * returned whole, with DeepSeek's usage (cache hits included).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Usage } from '../../engine/types.ts';
-import { ChatChoice, chatLogprobs, type ChoiceDelta } from '../chat-choice.ts';
-import { buildChatPrompt } from '../chat-prompt.ts';
+import { ChatChoice, chatLogprobsBody, type ChoiceDelta } from '../chat-choice.ts';
+import { buildChatPrompt, promptInput } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
 import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
 import { ChatRequest } from '../schemas/chat.ts';
@@ -27,7 +28,7 @@ function deltaBody(delta: ChoiceDelta) {
 }
 
 export function chatRoutes(app: FastifyInstance, context: AppContext): void {
-  app.post<{ Body: ChatRequest }>('/chat/completions', { schema: { body: ChatRequest } }, async (request: FastifyRequest<{ Body: ChatRequest }>, reply: FastifyReply) => {
+  const handler = async (request: FastifyRequest<{ Body: ChatRequest }>, reply: FastifyReply) => {
     const body = request.body;
     if (body.top_logprobs !== undefined && !body.logprobs) {
       throw new ApiError('invalid_parameter', 'top_logprobs requires logprobs: true', 'top_logprobs');
@@ -42,7 +43,8 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
       requestId: envelope.id,
       requestedModel: body.model,
       model,
-      prompt: { text: prompt.rendered.prompt, addSpecial: false },
+      prompt: promptInput(model.info, prompt.rendered),
+      userId: body.user_id,
       maxTokensPerChoice: body.max_completion_tokens ?? body.max_tokens ?? model.info.maxSeqLen,
       n,
     });
@@ -59,8 +61,10 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
 
     if (body.stream) {
       const sse = new SseStream(reply, context.keepAliveMs);
+      // With include_usage, every chunk says `usage: null` until the usage chunk, as OpenAI's and DeepSeek's do.
+      const noUsage = body.stream_options?.include_usage ? { usage: null } : {};
       const chunk = (index: number, delta: object, finish: string | null, logprobs: object | null = null) =>
-        sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [{ index, delta, logprobs, finish_reason: finish }] });
+        sse.send({ ...envelope, object: 'chat.completion.chunk', choices: [{ index, delta, logprobs, finish_reason: finish }], ...noUsage });
       const started = new Set<number>();
       return await sse.pipe(
         () => runChoices(model.client, inputs, sse.signal, run),
@@ -70,8 +74,9 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
             started.add(index);
             chunk(index, { role: 'assistant', content: '' }, null);
           }
-          const delta = deltaBody(choice.push(event));
-          const logprobs = body.logprobs && event.logprobs ? { content: chatLogprobs(event.logprobs) } : null;
+          const pushed = choice.push(event);
+          const delta = deltaBody(pushed);
+          const logprobs = body.logprobs && event.logprobs ? chatLogprobsBody(pushed.reasoningLogprobs, pushed.logprobs) : null;
           if (Object.keys(delta).length > 0 || logprobs) chunk(index, delta, null, logprobs);
           if (event.usage) usages.push(event.usage);
           if (event.finishReason) chunk(index, {}, finishReason(choice, event.finishReason));
@@ -102,11 +107,12 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
             ...(choice.reasoning !== '' && { reasoning_content: choice.reasoning }),
             ...(choice.toolCalls.length > 0 && { tool_calls: choice.toolCalls.map(({ index: _, ...call }) => call) }),
           },
-          logprobs: body.logprobs ? { content: chatLogprobs(choice.logprobs) } : null,
+          logprobs: body.logprobs ? chatLogprobsBody(choice.reasoningLogprobs, choice.logprobs) : null,
           finish_reason: finishes[index],
         })),
         usage: usage(),
       }),
     );
-  });
+  };
+  for (const url of ['/chat/completions', '/beta/chat/completions']) app.post<{ Body: ChatRequest }>(url, { schema: { body: ChatRequest } }, handler);
 }

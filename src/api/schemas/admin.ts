@@ -14,6 +14,8 @@ export const CreateKey = Type.Object({
   rpm: Type.Optional(PositiveInt),
   tpm: Type.Optional(PositiveInt),
   max_concurrency: Type.Optional(PositiveInt),
+  /** Concurrent requests per DeepSeek user_id. */
+  max_concurrency_per_user: Type.Optional(PositiveInt),
   budget_tokens: Type.Optional(PositiveInt),
   models: Type.Optional(Type.Array(Name, { minItems: 1, maxItems: 256 })),
   /** A lifetime such as `30d`, `12h`, `90m` or `2w`, at most 10 years. */

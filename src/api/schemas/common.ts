@@ -2,6 +2,7 @@
 import { MAX_LOGIT_BIAS_ENTRIES } from '../../engine/protocol.ts';
 import { Type } from '@sinclair/typebox';
 import { extensionFields } from './extensions.ts';
+import { USER_ID } from './user-id.ts';
 
 /** More than any context a model here can hold; the engine stops at the context's end anyway. */
 export const MAX_TOKENS = 2 ** 31 - 1;
@@ -25,5 +26,6 @@ export const SamplingFields = {
     Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: -100, maximum: 100 }), { maxProperties: MAX_LOGIT_BIAS_ENTRIES }),
   ),
   user: Type.Optional(Type.String({ maxLength: 1024 })),
+  user_id: Type.Optional(USER_ID),
   ...extensionFields('openai', 'vllm', 'llamaServer'),
 };

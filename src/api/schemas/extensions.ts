@@ -30,6 +30,16 @@ export const EXTENSIONS = {
     /** Keep generating past end-of-generation tokens (benchmarks). */
     ignore_eos: Type.Optional(Type.Boolean()),
   },
+  /**
+   * Anthropic's Messages fields for Anthropic's own services (code-execution containers, remote MCP servers,
+   * priority tiers, server-side context editing): accepted and ignored, as DeepSeek's Anthropic API does.
+   */
+  anthropic: {
+    container: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Object({}, { additionalProperties: true }), Type.Null()])),
+    mcp_servers: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 32 })),
+    service_tier: Type.Optional(Type.String({ maxLength: 64 })),
+    context_management: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()])),
+  },
   /** llama-server's: the prefix cache is always on here, so `cache_prompt` is accepted and has nothing to change. */
   llamaServer: {
     cache_prompt: Type.Optional(Type.Boolean()),

@@ -15,6 +15,7 @@ const CREATE_OPTIONS = {
   rpm: { type: 'string', value: 'N', help: 'requests per minute at most' },
   tpm: { type: 'string', value: 'N', help: 'tokens per minute at most' },
   'max-concurrency': { type: 'string', value: 'N', help: 'requests in flight at once at most' },
+  'max-concurrency-per-user': { type: 'string', value: 'N', help: 'requests in flight at once at most for each user_id' },
   'budget-tokens': { type: 'string', value: 'N', help: 'tokens it may use in all' },
   models: { type: 'string', value: 'a,b', help: 'the only models it may use' },
   expires: { type: 'string', value: 'lifetime', help: 'expires after this long (30d, 12h, 2w)' },
@@ -37,9 +38,9 @@ async function create(rest: string[]): Promise<number> {
     console.error('seekstack keys create: --tenant is required');
     return 2;
   }
-  const counts = (['rpm', 'tpm', 'max-concurrency', 'budget-tokens'] as const).map((flag) => optionalCount('keys create', flag, values[flag]));
+  const counts = (['rpm', 'tpm', 'max-concurrency', 'max-concurrency-per-user', 'budget-tokens'] as const).map((flag) => optionalCount('keys create', flag, values[flag]));
   if (counts.includes(undefined)) return 2;
-  const [rpm, tpm, maxConcurrency, budgetTokens] = counts as Array<number | null>;
+  const [rpm, tpm, maxConcurrency, maxConcurrencyPerUser, budgetTokens] = counts as Array<number | null>;
   const expiresInMs = values.expires === undefined ? null : parseDuration(values.expires);
   if (expiresInMs === null && values.expires !== undefined) {
     console.error(`seekstack keys create: --expires takes a lifetime such as 30d, 12h, 90m or 2w, got '${values.expires}'`);
@@ -48,7 +49,7 @@ async function create(rest: string[]): Promise<number> {
   const models = values.models === undefined ? null : values.models.split(',').map((m) => m.trim()).filter(Boolean);
   return withPlatform('keys create', values['data-dir'], async ({ admin }) => {
     const { secret, key } = await admin.createKey(
-      { tenant: values.tenant!, name: values.name ?? null, rpm, tpm, maxConcurrency, budgetTokens, models, expiresInMs, isAdmin: values.admin },
+      { tenant: values.tenant!, name: values.name ?? null, rpm, tpm, maxConcurrency, maxConcurrencyPerUser, budgetTokens, models, expiresInMs, isAdmin: values.admin },
       CLI_ACTOR,
     );
     console.log(secret);
@@ -57,11 +58,11 @@ async function create(rest: string[]): Promise<number> {
   });
 }
 
-const list = listing('keys list', 'every key with its limits and status', { tenant: { type: 'string', value: 'name', help: 'only this tenant\'s keys' } }, ['ID', 'TENANT', 'NAME', 'KEY', 'STATUS', 'RPM', 'TPM', 'CONCURRENCY', 'BUDGET USED', 'MODELS', 'EXPIRES'], async ({ admin }, values) => {
+const list = listing('keys list', 'every key with its limits and status', { tenant: { type: 'string', value: 'name', help: 'only this tenant\'s keys' } }, ['ID', 'TENANT', 'NAME', 'KEY', 'STATUS', 'RPM', 'TPM', 'CONCURRENCY', 'PER USER', 'BUDGET USED', 'MODELS', 'EXPIRES'], async ({ admin }, values) => {
   const now = Date.now();
   return (await admin.listKeys(values.tenant as string | undefined)).map((k) => [
     k.id, k.tenantName, k.name ?? '-', `${k.prefix}…`, status(k, now) + (k.isAdmin ? ' admin' : '') + (k.isSessionOnly ? ' app-session' : ''), orDash(k.rpm), orDash(k.tpm),
-    orDash(k.maxConcurrency), k.budgetTokens === null ? '-' : `${k.spentTokens}/${k.budgetTokens}`, k.models?.join(',') ?? '*',
+    orDash(k.maxConcurrency), orDash(k.maxConcurrencyPerUser), k.budgetTokens === null ? '-' : `${k.spentTokens}/${k.budgetTokens}`, k.models?.join(',') ?? '*',
     k.expiresAt === null ? '-' : new Date(k.expiresAt).toISOString(),
   ]);
 });

@@ -8,7 +8,7 @@ import { defineCommand, parseCommandArgs } from '../args.ts';
 import { buildServer } from '../../api/server.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { EngineConfig } from '../../engine/protocol.ts';
-import { ModelRegistry, type ModelSource } from '../../engine/registry.ts';
+import { ModelRegistry, UnknownAliasTargetError, type ModelSource } from '../../engine/registry.ts';
 import { listModels } from '../../models/library.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import { openAssistant } from '../../platform/assistant.ts';
@@ -23,6 +23,7 @@ const env = (name: string) => process.env[`SEEKSTACK_${name}`];
 export const spec = defineCommand({
   options: {
     model: { type: 'string', multiple: true, value: 'file.gguf', help: 'a model to serve, loaded at start (repeat for more; default the bundled one); local models swap in on demand' },
+    alias: { type: 'string', multiple: true, value: 'name=model', help: 'answer a name with a served model, e.g. deepseek-v4-pro=qwen2.5-7b (repeatable; claude-opus-* asks for deepseek-v4-pro)' },
     host: { type: 'string', default: env('HOST') ?? '127.0.0.1', value: 'address', help: 'the address to listen on; any but loopback needs API keys' },
     port: { type: 'string', default: env('PORT') ?? '8080', value: 'N', help: 'the port to listen on' },
     'data-dir': { type: 'string', default: env('DATA_DIR') ?? path.join(os.homedir(), '.seekstack'), value: 'dir', help: 'where models, the database and keys live' },
@@ -65,6 +66,20 @@ function localSources(dataDir: string, configFor: (modelPath: string) => EngineC
   return listModels(dataDir).map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
 }
 
+/** `--alias name=model`, repeatable: null (after saying why) when one is malformed. */
+function parseAliases(specs: string[]): Map<string, string> | null {
+  const aliases = new Map<string, string>();
+  for (const spec of specs) {
+    const match = /^([^=\s]+)=(\S+)$/.exec(spec);
+    if (!match) {
+      console.error(`seekstack serve: --alias takes name=model (such as deepseek-v4-pro=qwen2.5-7b), got '${spec}'`);
+      return null;
+    }
+    aliases.set(match[1], match[2]);
+  }
+  return aliases;
+}
+
 const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
 
 export async function run(args: string[]): Promise<number> {
@@ -86,6 +101,8 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const modelPaths = values.model ?? env('MODEL')?.split(',') ?? [DEFAULT_MODEL];
+  const aliases = parseAliases(values.alias ?? env('ALIAS')?.split(',') ?? []);
+  if (!aliases) return 2;
   // By default every model named on the command line may be loaded at once, as before; other local models swap in.
   const maxLoaded = values['max-loaded'] === undefined ? modelPaths.length : positiveInteger('serve', 'max-loaded', values['max-loaded']);
   if (maxLoaded === null) return 2;
@@ -150,11 +167,12 @@ export async function run(args: string[]): Promise<number> {
   let models: ModelRegistry;
   try {
     const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor)];
-    models = await ModelRegistry.start(sources, { maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart } });
+    models = await ModelRegistry.start(sources, { maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart } });
   } catch (error) {
-    console.error(`seekstack serve: ${error instanceof EngineError ? error.message : String(error)}`);
+    const isUsage = error instanceof UnknownAliasTargetError;
+    console.error(`seekstack serve: ${error instanceof EngineError || isUsage ? error.message : String(error)}`);
     await platform.close();
-    return 1;
+    return isUsage ? 2 : 1;
   }
   for (const { name, reason } of models.skipped) console.error(`seekstack serve: skipping the local model ${name}: ${reason}`);
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));

@@ -1,6 +1,7 @@
 /**
- * `seekstack usage [--tenant t] [--since 7d|YYYY-MM-DD] [--by day|model|requested_model|key|tenant]`: the metered usage,
- * from the daily roll-ups; `model` is the model that served, `requested_model` the name clients asked for (an alias).
+ * `seekstack usage [--tenant t] [--since 7d|YYYY-MM-DD] [--by day|model|requested_model|key|tenant|user]`: the metered usage,
+ * from the daily roll-ups; `model` is the model that served, `requested_model` the name clients asked for (an alias),
+ * `user` the DeepSeek user_id requests named.
  */
 import { MAX_SINCE_DAYS, sinceDay } from '../../platform/admin.ts';
 import type { UsageGrouping } from '../../store/platform-store.ts';
@@ -19,7 +20,7 @@ export const spec = defineCommand({
   },
 });
 
-const GROUPINGS: readonly UsageGrouping[] = ['day', 'model', 'requested_model', 'key', 'tenant'];
+const GROUPINGS: readonly UsageGrouping[] = ['day', 'model', 'requested_model', 'key', 'tenant', 'user'];
 
 /** A cost of a few requests is millionths: show its significant digits rather than 0.0000. */
 function formatCost(cost: number): string {
@@ -45,7 +46,7 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     const body = rows.map((r) => [
-      r.group || '(no key)', String(r.requests), String(r.promptTokens), String(r.cacheHitTokens), String(r.completionTokens),
+      r.group || (values.by === 'user' ? '(no user_id)' : '(no key)'), String(r.requests), String(r.promptTokens), String(r.cacheHitTokens), String(r.completionTokens),
       String(r.reasoningTokens), formatCost(r.cost),
     ]);
     console.log(formatTable([[values.by.toUpperCase(), 'REQUESTS', 'PROMPT', 'CACHE HIT', 'COMPLETION', 'REASONING', 'COST'], ...body]));

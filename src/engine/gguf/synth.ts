@@ -33,6 +33,8 @@ export interface SynthOptions {
   /** Type of the weight matrices; norms, biases, the MoE router and deepseek2's attn_k_b/attn_v_b stay F32. */
   readonly wtype?: WeightType;
   readonly seed?: number;
+  /** The training context the metadata declares, instead of the preset's (a client with long prompts, such as Claude Code). */
+  readonly contextLength?: number;
 }
 
 export interface SynthResult {
@@ -63,6 +65,7 @@ export function synthModel(options: SynthOptions): SynthResult {
     ...(preset === 'embed' ? [[`${arch}.pooling_type`, u32(1)] as [string, GgufKv]] : []),
   ];
   const metadata = new Map([...general, ...plan.metadata, ...tokenizerMetadata(vocab, template)]);
+  if (options.contextLength !== undefined) metadata.set(`${arch}.context_length`, u32(options.contextLength));
   const tensors = plan.tensors.map((tensor) => ({
     name: tensor.name,
     dims: tensor.dims,

@@ -398,9 +398,12 @@ export class Scheduler {
       this.#finish(seq, 'finished_stopped', undefined, event);
       return event;
     }
-    const { text, stopped } = seq.text.push(this.#text.pieceBytes(token));
+    const { text, stop } = seq.text.push(this.#text.pieceBytes(token));
     event.text = text;
-    if (stopped) this.#finish(seq, 'finished_stopped', undefined, event, false);
+    if (stop !== undefined) {
+      event.stopSequence = stop;
+      this.#finish(seq, 'finished_stopped', undefined, event, false);
+    }
     else if (seq.numOutputTokens >= seq.request.maxTokens || seq.tokens.length >= this.#config.maxSeqLen) {
       this.#finish(seq, 'finished_length', undefined, event);
     }

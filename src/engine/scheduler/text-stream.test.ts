@@ -7,11 +7,11 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 function feed(stream: TextStream, pieces: Uint8Array[]) {
   let out = '';
   for (const piece of pieces) {
-    const { text, stopped } = stream.push(piece);
+    const { text, stop } = stream.push(piece);
     out += text;
-    if (stopped) return { out, stopped };
+    if (stop !== undefined) return { out, stop };
   }
-  return { out: out + stream.flush(), stopped: false };
+  return { out: out + stream.flush(), stop: undefined };
 }
 
 describe('TextStream', () => {
@@ -24,7 +24,7 @@ describe('TextStream', () => {
 
   it('finds a stop string split across pieces and drops it', () => {
     const result = feed(new TextStream(['END']), ['hello E', 'N', 'D tail'].map(bytes));
-    assert.deepEqual(result, { out: 'hello ', stopped: true });
+    assert.deepEqual(result, { out: 'hello ', stop: 'END' });
   });
 
   it('holds back a possible stop prefix and releases it when it turns out not to be one', () => {
@@ -35,7 +35,7 @@ describe('TextStream', () => {
     assert.equal(stream.flush(), '<s');
   });
 
-  it('stops at the earliest of several stop strings', () => {
-    assert.deepEqual(feed(new TextStream(['b', 'ab']), [bytes('xxab')]), { out: 'xx', stopped: true });
+  it('stops at the earliest of several stop strings and names it', () => {
+    assert.deepEqual(feed(new TextStream(['b', 'ab']), [bytes('xxab')]), { out: 'xx', stop: 'ab' });
   });
 });

@@ -12,8 +12,8 @@ export class TextStream {
     this.#stops = stops.filter((s) => s.length > 0);
   }
 
-  /** Feed one token's bytes. `stopped` is true when a stop string ended the text; the stop itself is dropped. */
-  push(bytes: Uint8Array): { text: string; stopped: boolean } {
+  /** Feed one token's bytes. `stop` is the stop string that ended the text, if one did; it is dropped from the text. */
+  push(bytes: Uint8Array): { text: string; stop?: string } {
     return this.#release(this.#held + this.#decoder.decode(bytes, { stream: true }));
   }
 
@@ -24,19 +24,23 @@ export class TextStream {
     return rest;
   }
 
-  #release(text: string): { text: string; stopped: boolean } {
+  #release(text: string): { text: string; stop?: string } {
     let stopAt = -1;
+    let matched: string | undefined;
     for (const stop of this.#stops) {
       const at = text.indexOf(stop);
-      if (at !== -1 && (stopAt === -1 || at < stopAt)) stopAt = at;
+      if (at !== -1 && (stopAt === -1 || at < stopAt)) {
+        stopAt = at;
+        matched = stop;
+      }
     }
-    if (stopAt !== -1) {
+    if (matched !== undefined) {
       this.#held = '';
-      return { text: text.slice(0, stopAt), stopped: true };
+      return { text: text.slice(0, stopAt), stop: matched };
     }
     const keep = this.#longestStopPrefixSuffix(text);
     this.#held = text.slice(text.length - keep);
-    return { text: text.slice(0, text.length - keep), stopped: false };
+    return { text: text.slice(0, text.length - keep) };
   }
 
   /** Length of the longest suffix of `text` that is a proper prefix of some stop string. */
