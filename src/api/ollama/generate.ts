@@ -10,6 +10,9 @@ import type { GenerateInput } from '../../engine/client.ts';
 import type { ModelLease } from '../../engine/registry.ts';
 import type { SampledToken, StepEvent, Usage } from '../../engine/types.ts';
 import { ChatChoice, type ChoiceDelta } from '../chat-choice.ts';
+
+/** What an Ollama line carries of a choice's delta: its text, reasoning and tool calls (logprobs go apart). */
+export type OllamaDelta = Pick<ChoiceDelta, 'reasoning' | 'content' | 'toolCalls'>;
 import { admitRequest, choiceInputs, newId, runChoices, sumUsage, tokenText, type SamplingFields } from '../generation.ts';
 import type { AppContext } from '../server.ts';
 import { NdjsonStream, ollamaResponse } from './stream.ts';
@@ -59,7 +62,7 @@ export interface OllamaGeneration {
   isStreamed: boolean;
   timings: Timings;
   /** The answer's own fields of one line (`message` or `response`/`thinking`) for a delta, or for the whole answer at the end. */
-  body(delta: ChoiceDelta): object;
+  body(delta: OllamaDelta): object;
   /** Fields only the last line has (the tokens of /api/generate's `context`). */
   last?(tokens: number[]): object;
 }
@@ -69,7 +72,7 @@ function doneReason(reason: string): string {
   return reason === 'stop' || reason === 'length' ? reason : 'stop';
 }
 
-function hasContent(delta: ChoiceDelta): boolean {
+function hasContent(delta: OllamaDelta): boolean {
   return delta.content !== '' || delta.reasoning !== '' || delta.toolCalls.length > 0;
 }
 

@@ -34,14 +34,14 @@ export class NdjsonStream extends SseStream {
     return '';
   }
 
-  protected override writeError(body: ReturnType<ApiError['toBody']>): void {
-    this.write(`${JSON.stringify({ error: body.error.message })}\n`);
+  protected override writeError(error: ApiError): void {
+    this.write(`${JSON.stringify(ollamaError(error))}\n`);
   }
 }
 
 export class OllamaJsonReply extends JsonReply {
-  protected override writeError(body: ReturnType<ApiError['toBody']>): void {
-    this.write(JSON.stringify({ error: body.error.message }));
+  protected override writeError(error: ApiError): void {
+    this.write(JSON.stringify(ollamaError(error)));
   }
 }
 

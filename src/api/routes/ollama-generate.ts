@@ -7,10 +7,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RenderedChat, ToolCallDelta } from '../../chat/index.ts';
 import { buildChatPrompt, responseGrammar } from '../chat-prompt.ts';
-import type { ChoiceDelta } from '../chat-choice.ts';
 import { ApiError } from '../errors.ts';
 import { acquireModel, allowedModel } from '../generation.ts';
-import { runOllamaGeneration, Timings } from '../ollama/generate.ts';
+import { runOllamaGeneration, Timings, type OllamaDelta } from '../ollama/generate.ts';
 import { chatMessages, keepAliveMs, maxTokens, refuseImages, responseFormat, samplingFields, thinkingFields } from '../ollama/request.ts';
 import type { ChatRequest } from '../schemas/chat.ts';
 import { OllamaChatRequest, OllamaGenerateRequest } from '../schemas/ollama.ts';
@@ -31,7 +30,7 @@ function toolCall(call: ToolCallDelta) {
   return { id: call.id, function: { index: call.index, name: call.function.name, arguments: args } };
 }
 
-function chatBody(delta: ChoiceDelta) {
+function chatBody(delta: OllamaDelta) {
   return {
     message: {
       role: 'assistant',
@@ -42,7 +41,7 @@ function chatBody(delta: ChoiceDelta) {
   };
 }
 
-function generateBody(delta: ChoiceDelta) {
+function generateBody(delta: OllamaDelta) {
   return { response: delta.content, ...(delta.reasoning !== '' && { thinking: delta.reasoning }) };
 }
 
