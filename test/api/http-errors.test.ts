@@ -4,6 +4,7 @@
  * server keeps serving (observation 6).
  */
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { tinyModel } from '../helpers/models.ts';
@@ -93,14 +94,17 @@ describe('errors below the router', () => {
   it('keeps serving, and a stream that outlives the request timeout is not cut', async () => {
     const stream = await server().client.chat.completions.create({
       model: 'deepseek-chat', messages: [{ role: 'user', content: 'go on' }], max_tokens: 100_000, stream: true, ignore_eos: true,
-    } as never) as unknown as AsyncIterable<{ choices: Array<{ delta: { content?: string } }> }>;
+    } as never) as unknown as AsyncIterable<{ choices: Array<{ delta: { content?: string }; finish_reason: string | null }> }>;
     const started = Date.now();
     let chunks = 0;
-    for await (const _ of stream) {
-      chunks++;
-      if (Date.now() - started > REQUEST_TIMEOUT_MS * 2) break;
+    let finishReason: string | null = null;
+    for await (const chunk of stream) {
+      // Held after the first chunk, however fast the model: the response then surely lasts past the timeout.
+      if (chunks++ === 0) await sleep(REQUEST_TIMEOUT_MS * 2);
+      finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
     }
-    assert.ok(Date.now() - started > REQUEST_TIMEOUT_MS * 2, `the stream ran past the request timeout (${chunks} chunks)`);
+    assert.ok(Date.now() - started > REQUEST_TIMEOUT_MS * 2, 'the stream lasted past the request timeout');
+    assert.equal(finishReason, 'length', `the stream ran to its end, not cut (${chunks} chunks)`);
   });
 });
 
