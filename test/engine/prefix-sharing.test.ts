@@ -17,12 +17,12 @@ describe('prefix sharing in flight', () => {
       for (const [i, q] of questions.entries()) solo.push(await collect(engine.generate(request(system + q, { cacheKey: `solo-${i}`, maxTokens: 12 }))));
       const together = await Promise.all(questions.map((q) => collect(engine.generate(request(system + q, { cacheKey: 'shared', maxTokens: 12 })))));
       const prefixTokens = (await engine.tokenize(system, true)).length;
-      together.forEach((run, i) => {
-        assert.deepEqual(run.tokens, solo[i].tokens, `request ${i}: the same output as alone`);
-        if (i === 0) assert.equal(run.usage?.promptCacheHitTokens, 0);
-        else assert.ok((run.usage?.promptCacheHitTokens ?? 0) >= prefixTokens - 2, `request ${i} took the shared prefix from the cache (${run.usage?.promptCacheHitTokens} of ${prefixTokens})`);
-      });
-      const hits = together.slice(1).reduce((n, run) => n + (run.usage?.promptCacheHitTokens ?? 0), 0);
+      together.forEach((run, i) => assert.deepEqual(run.tokens, solo[i].tokens, `request ${i}: the same output as alone`));
+      // Whichever was admitted first computed the prefix (they arrive together, in no set order); the others took it.
+      const byHits = together.map((run) => run.usage?.promptCacheHitTokens ?? 0).sort((a, b) => a - b);
+      assert.equal(byHits[0], 0, 'the first admitted computed the prefix');
+      for (const hits of byHits.slice(1)) assert.ok(hits >= prefixTokens - 2, `a later request took the shared prefix from the cache (${hits} of ${prefixTokens})`);
+      const hits = byHits.reduce((n, h) => n + h, 0);
       const { numInFlightHitTokens } = await engine.stats();
       // How many were taken while the first request computed them depends on when the others arrived.
       assert.ok(numInFlightHitTokens <= hits, `hits taken while the first request computed them: ${numInFlightHitTokens} of ${hits}`);
