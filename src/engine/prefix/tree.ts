@@ -37,7 +37,8 @@ export interface MatchResult {
   node: PrefixNode;
 }
 
-function commonLength(a: readonly Token[], b: readonly Token[], bOffset: number): number {
+/** How many tokens of `a` equal those of `b` from `bOffset` on, from the start. */
+export function commonLength(a: readonly Token[], b: readonly Token[], bOffset = 0): number {
   const n = Math.min(a.length, b.length - bOffset);
   let i = 0;
   while (i < n && a[i] === b[bOffset + i]) i++;

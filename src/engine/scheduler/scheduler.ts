@@ -11,7 +11,7 @@
 import { EngineError } from '../errors.ts';
 import { compactCache, type CompactionResult, type KvState } from '../prefix/compaction.ts';
 import type { KvMemory } from '../prefix/kv-memory.ts';
-import type { PrefixTree } from '../prefix/tree.ts';
+import { commonLength, type PrefixTree } from '../prefix/tree.ts';
 import {
   finishReasonOf,
   type GenerationRequest,
@@ -291,7 +291,7 @@ export class Scheduler {
     let best: { seq: Sequence; numCommonTokens: number } | null = null;
     for (const other of this.#running) {
       if (other.request.cacheKey !== seq.request.cacheKey) continue;
-      const numCommonTokens = commonPrefixLength(other.tokens, seq.tokens, seq.tokens.length - 1);
+      const numCommonTokens = Math.min(commonLength(other.tokens, seq.tokens), seq.tokens.length - 1);
       if (numCommonTokens > Math.max(numShared, other.numComputedTokens, best?.numCommonTokens ?? 0)) best = { seq: other, numCommonTokens };
     }
     return best;
@@ -449,11 +449,4 @@ export class Scheduler {
     this.#outbox = [];
     return events;
   }
-}
-
-function commonPrefixLength(a: readonly Token[], b: readonly Token[], limit: number): number {
-  const n = Math.min(a.length, b.length, limit);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
 }
