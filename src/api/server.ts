@@ -21,6 +21,7 @@ import { checkMetricsAccess, isAdminRequest } from './probe-access.ts';
 import { Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { anthropicRoutes } from './routes/anthropic.ts';
+import { appModelRoutes } from './routes/app-models.ts';
 import { appRoutes } from './routes/app.ts';
 import { sessionCaller } from './routes/app-session.ts';
 import { webRoutes } from './routes/app-web.ts';
@@ -175,6 +176,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }, { prefix: '/anthropic' });
   if (assistant) {
     await app.register(async (scope) => appRoutes(scope, assistant), { prefix: '/app/api' });
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', authenticate);
+      appModelRoutes(scope, context);
+    }, { prefix: '/app/api' });
     webRoutes(app);
   }
   app.addHook('onClose', async () => {

@@ -7,7 +7,7 @@
 import { PlatformError } from './errors.ts';
 import { openText, sealText } from './vault.ts';
 import type { SignedIn } from './accounts.ts';
-import type { ChatMessage, Conversation, ConversationItem } from './conversation.ts';
+import type { ChatMessage, Conversation, ConversationItem, ConversationSettings } from './conversation.ts';
 import type { AssistantStore, ConversationRecord, ConversationSummary } from '../store/assistant-store.ts';
 
 const aad = (userId: number, id: string, field: 'title' | 'body') => `conversation:${userId}:${id}:${field}`;
@@ -24,8 +24,8 @@ export class History {
     if (!needle) return (await this.#store.listConversations(who.user.id)).map((row) => this.#item(who, row));
     return (await this.#store.allConversations(who.user.id))
       .map((row) => this.#conversation(who, row))
-      .filter((c) => [c.title, ...c.messages.flatMap((m) => [m.content, m.reasoning ?? ''])].some((text) => text.toLocaleLowerCase().includes(needle)))
-      .map(({ messages: _messages, ...item }) => item);
+      .filter((c) => [c.title, ...c.messages.flatMap((m) => [m.content, m.reasoning ?? '', ...(m.attachments ?? []).map((a) => a.name)])].some((text) => text.toLocaleLowerCase().includes(needle)))
+      .map(({ id, title, created_at, updated_at }) => ({ id, title, created_at, updated_at }));
   }
 
   async get(who: SignedIn, id: string): Promise<Conversation> {
@@ -34,15 +34,18 @@ export class History {
     return this.#conversation(who, row);
   }
 
-  /** Creates or replaces the conversation; an id another user holds is answered as not found. */
-  async save(who: SignedIn, id: string, title: string, messages: ChatMessage[]): Promise<ConversationItem> {
+  /**
+   * Creates or replaces the conversation; an id another user holds is answered as not found. Its settings
+   * (system prompt, temperature) and attachments are sealed in the body with the messages.
+   */
+  async save(who: SignedIn, id: string, title: string, messages: ChatMessage[], settings: ConversationSettings = {}): Promise<ConversationItem> {
     const now = Date.now();
     const existing = await this.#store.conversation(who.user.id, id);
     const createdAt = existing?.createdAt ?? now;
     const saved = await this.#store.putConversation({
       id, userId: who.user.id, createdAt, updatedAt: now,
       title: sealText(who.dataKey, title, aad(who.user.id, id, 'title')),
-      body: sealText(who.dataKey, JSON.stringify(messages), aad(who.user.id, id, 'body')),
+      body: sealText(who.dataKey, JSON.stringify({ ...settings, messages }), aad(who.user.id, id, 'body')),
     });
     if (!saved) throw new PlatformError('not_found', `no conversation '${id}'`);
     return { id, title, created_at: createdAt, updated_at: now };
@@ -67,8 +70,11 @@ export class History {
   }
 
   #conversation(who: SignedIn, row: ConversationRecord): Conversation {
-    const messages = JSON.parse(openText(who.dataKey, row.body, aad(who.user.id, row.id, 'body'))) as Array<ChatMessage & { reasoningMs?: number }>;
+    type Stored = Array<ChatMessage & { reasoningMs?: number }>;
+    const body = JSON.parse(openText(who.dataKey, row.body, aad(who.user.id, row.id, 'body'))) as Stored | (ConversationSettings & { messages: Stored });
+    // Bodies saved before conversations had settings are the bare list of messages.
+    const { messages, ...settings } = Array.isArray(body) ? { messages: body } : body;
     // Conversations saved before the API was all snake_case hold reasoningMs.
-    return { ...this.#item(who, row), messages: messages.map(({ reasoningMs, ...message }) => (reasoningMs === undefined ? message : { ...message, reasoning_ms: reasoningMs })) };
+    return { ...this.#item(who, row), ...settings, messages: messages.map(({ reasoningMs, ...message }) => (reasoningMs === undefined ? message : { ...message, reasoning_ms: reasoningMs })) };
   }
 }

@@ -80,8 +80,10 @@ export function appRoutes(app: FastifyInstance, assistant: Assistant): void {
     ({ data: await history.list(await requireSignedIn(request, assistant), request.query.q) }));
   app.get<{ Params: ConversationId }>('/conversations/:id', { schema: { params: ConversationId } }, async (request) =>
     history.get(await requireSignedIn(request, assistant), request.params.id));
-  app.put<{ Params: ConversationId; Body: SaveConversation }>('/conversations/:id', { schema: { params: ConversationId, body: SaveConversation } }, async (request) =>
-    history.save(await requireSignedIn(request, assistant), request.params.id, request.body.title, request.body.messages));
+  app.put<{ Params: ConversationId; Body: SaveConversation }>('/conversations/:id', { schema: { params: ConversationId, body: SaveConversation } }, async (request) => {
+    const { title, messages, system_prompt, temperature } = request.body;
+    return history.save(await requireSignedIn(request, assistant), request.params.id, title, messages, { system_prompt, temperature });
+  });
   app.patch<{ Params: ConversationId; Body: Rename }>('/conversations/:id', { schema: { params: ConversationId, body: Rename } }, async (request) => {
     await history.rename(await requireSignedIn(request, assistant), request.params.id, request.body.title);
     return { renamed: true };

@@ -25,15 +25,43 @@ export type SearchQuery = Static<typeof SearchQuery>;
 
 const Title = Type.String({ minLength: 1, maxLength: 200 });
 
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+const Attachment = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  type: Type.String({ maxLength: 200 }),
+  size_bytes: Count,
+  text: Type.String(),
+  tokens: Count,
+}, { additionalProperties: false });
+
+const Usage = Type.Object({
+  prompt_tokens: Count,
+  completion_tokens: Count,
+  reasoning_tokens: Type.Optional(Count),
+  prompt_cache_hit_tokens: Type.Optional(Count),
+}, { additionalProperties: false });
+
 export const Message = Type.Object({
   role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
   content: Type.String(),
   reasoning: Type.Optional(Type.String()),
   reasoning_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
   model: Type.Optional(Type.String({ maxLength: 200 })),
+  attachments: Type.Optional(Type.Array(Attachment, { maxItems: 32 })),
+  stopped: Type.Optional(Type.Boolean()),
+  usage: Type.Optional(Usage),
+  generation_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
 }, { additionalProperties: false });
 
-export const SaveConversation = Type.Object({ title: Title, messages: Type.Array(Message, { maxItems: 10_000 }) });
+export const SaveConversation = Type.Object({
+  title: Title,
+  messages: Type.Array(Message, { maxItems: 10_000 }),
+  /** Sent first, as the system message of every request. */
+  system_prompt: Type.Optional(Type.String({ maxLength: 100_000 })),
+  /** The API's range. */
+  temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+});
 export type SaveConversation = Static<typeof SaveConversation>;
 
 export const Rename = Type.Object({ title: Title });
