@@ -1,6 +1,7 @@
 /** Sign in, sign up (the first account becomes the administrator) and password recovery with the recovery key. */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Session } from './api.ts';
+import logoUrl from './logo.svg';
 
 type Mode = 'signin' | 'signup' | 'recover';
 
@@ -37,7 +38,7 @@ export function AuthView({ onSignedIn }: { onSignedIn: (session: Session) => voi
   return (
     <div className="auth">
       <form className="card" onSubmit={submit}>
-        <h1>Seekstack</h1>
+        <div className="brand large"><img src={logoUrl} alt="" width={40} height={40} /><h1>Seekstack</h1></div>
         <h2>{titles[mode]}</h2>
         <label>Username<input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required /></label>
         {mode === 'recover' && (

@@ -1,6 +1,11 @@
-/** Privacy and account: retention, export, password, delete account, sign out; the administrator's settings. */
+/** Appearance, privacy and account: theme, retention, export, password, delete account, sign out. */
 import { useState, type FormEvent } from 'react';
-import { api, type AdminSettings, type Session } from './api.ts';
+import { LogOut, Monitor, Moon, Sun, X } from 'lucide-react';
+import { api, type Session } from './api.ts';
+import { IconButton } from './IconButton.tsx';
+import { useTheme, type Theme } from './theme.ts';
+
+const THEMES: Array<[Theme, string, typeof Sun]> = [['light', 'Light', Sun], ['dark', 'Dark', Moon], ['system', 'System', Monitor]];
 
 const RETENTION_CHOICES: Array<[string, number | null]> = [['Keep until I delete', null], ['1 day', 1], ['7 days', 7], ['30 days', 30], ['90 days', 90], ['1 year', 365]];
 
@@ -9,7 +14,7 @@ export function SettingsPanel({ session, onClose, onSignedOut, onSession }: { se
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
   const [deletePassword, setDeletePassword] = useState('');
-  const [admin, setAdmin] = useState<AdminSettings | null>(session.settings ?? null);
+  const [theme, setTheme] = useTheme();
 
   const attempt = (work: () => Promise<unknown>, done: string) => async (event?: FormEvent) => {
     event?.preventDefault();
@@ -24,12 +29,21 @@ export function SettingsPanel({ session, onClose, onSignedOut, onSession }: { se
     await api.setRetention(days);
     onSession({ ...session, user: { ...session.user, retention_days: days } });
   }, 'Retention saved')();
-  const updateAdmin = (change: Parameters<typeof api.setAdminSettings>[0]) => attempt(async () => setAdmin(await api.setAdminSettings(change)), 'Server settings saved')();
 
   return (
     <div className="panel" role="dialog" aria-label="Settings">
-      <div className="row"><h2>Settings</h2><span className="spacer" /><button type="button" className="secondary" onClick={onClose}>Close</button></div>
+      <div className="row"><h2>Settings</h2><span className="spacer" /><IconButton icon={X} label="Close" onClick={onClose} /></div>
       {message && <p className="notice" role="status">{message}</p>}
+      <section>
+        <h3>Theme</h3>
+        <div className="segmented" role="radiogroup" aria-label="Theme">
+          {THEMES.map(([value, label, Icon]) => (
+            <button key={value} type="button" role="radio" aria-checked={theme === value} onClick={() => setTheme(value)}>
+              <Icon size={16} aria-hidden="true" />{label}
+            </button>
+          ))}
+        </div>
+      </section>
       <section>
         <h3>Your data</h3>
         <label>Delete conversations older than
@@ -51,18 +65,7 @@ export function SettingsPanel({ session, onClose, onSignedOut, onSession }: { se
         <input type="password" aria-label="Password to delete account" placeholder="Password" value={deletePassword} onChange={(e) => setDeletePassword(e.target.value)} required />
         <button type="submit" className="danger">Delete my account</button>
       </form>
-      {admin && (
-        <section>
-          <h3>Server (administrator)</h3>
-          <label className="check"><input type="checkbox" checked={admin.is_sign_up_open_now} onChange={(e) => void updateAdmin({ is_sign_up_open: e.target.checked })} />Anyone may sign up</label>
-          <label>Longest retention for everyone
-            <select aria-label="Maximum retention" value={String(admin.max_retention_days)} onChange={(e) => void updateAdmin({ max_retention_days: e.target.value === 'null' ? null : Number(e.target.value) })}>
-              {RETENTION_CHOICES.map(([label, days]) => <option key={label} value={String(days)}>{days === null ? 'No maximum' : label}</option>)}
-            </select>
-          </label>
-        </section>
-      )}
-      <button type="button" className="secondary" onClick={() => void api.signOut().finally(onSignedOut)}>Sign out</button>
+      <IconButton icon={LogOut} label="Sign out" showLabel className="secondary" onClick={() => void api.signOut().finally(onSignedOut)} />
     </div>
   );
 }

@@ -1,11 +1,16 @@
-/** The conversation list: new chat, search (decrypted on the server, in memory), rename and delete. */
+/** The conversation list: new chat, incognito, search (decrypted on the server, in memory), rename and delete. */
 import { useState } from 'react';
+import { EyeOff, Pencil, Search, SquarePen, Trash2 } from 'lucide-react';
 import type { ConversationItem } from './api.ts';
+import { IconButton } from './IconButton.tsx';
+import logoUrl from './logo.svg';
+import { MOD } from './shortcuts.ts';
 
 interface Props {
   items: ConversationItem[];
   currentId: string;
   query: string;
+  username: string;
   onQuery: (query: string) => void;
   onOpen: (id: string) => void;
   onNew: (isIncognito: boolean) => void;
@@ -27,17 +32,17 @@ function Item({ item, isCurrent, onOpen, onRename, onDelete }: { item: Conversat
   }
   return (
     <li className={`item${isCurrent ? ' current' : ''}`} data-testid="conversation">
-      <button type="button" className="title" onClick={() => onOpen(item.id)}>{item.title}</button>
+      <button type="button" className="title" title={item.title} onClick={() => onOpen(item.id)}>{item.title}</button>
       {isConfirming ? (
         <>
           <button type="button" className="small danger" onClick={() => onDelete(item.id)}>Delete</button>
           <button type="button" className="small" onClick={() => setConfirming(false)}>Keep</button>
         </>
       ) : (
-        <>
-          <button type="button" className="small" aria-label="Rename" onClick={() => setTitle(item.title)}>✎</button>
-          <button type="button" className="small" aria-label="Delete" onClick={() => setConfirming(true)}>✕</button>
-        </>
+        <span className="item-actions">
+          <IconButton icon={Pencil} label="Rename" className="quiet tiny" onClick={() => setTitle(item.title)} />
+          <IconButton icon={Trash2} label="Delete" className="quiet tiny" onClick={() => setConfirming(true)} />
+        </span>
       )}
     </li>
   );
@@ -45,18 +50,26 @@ function Item({ item, isCurrent, onOpen, onRename, onDelete }: { item: Conversat
 
 export function Sidebar(props: Props) {
   return (
-    <nav className="sidebar">
-      <div className="row">
-        <button type="button" onClick={() => props.onNew(false)}>New chat</button>
-        <button type="button" className="secondary" onClick={() => props.onNew(true)}>Incognito</button>
+    <nav className="sidebar" aria-label="Conversations">
+      <div className="brand">
+        <img src={logoUrl} alt="" width={28} height={28} />
+        <span>Seekstack</span>
       </div>
-      <input type="search" aria-label="Search conversations" placeholder="Search" value={props.query} onChange={(e) => props.onQuery(e.target.value)} />
+      <div className="row">
+        <IconButton icon={SquarePen} label="New chat" showLabel className="primary grow" title={`New chat (${MOD}+Shift+O)`} onClick={() => props.onNew(false)} />
+        <IconButton icon={EyeOff} label="Incognito" className="secondary" title="Incognito chat: not saved" onClick={() => props.onNew(true)} />
+      </div>
+      <label className="search">
+        <Search size={16} aria-hidden="true" />
+        <input type="search" aria-label="Search conversations" placeholder="Search" value={props.query} onChange={(e) => props.onQuery(e.target.value)} />
+      </label>
       <ul className="list">
         {props.items.map((item) => (
           <Item key={item.id} item={item} isCurrent={item.id === props.currentId} onOpen={props.onOpen} onRename={props.onRename} onDelete={props.onDelete} />
         ))}
         {props.items.length === 0 && <li className="empty">{props.query ? 'Nothing found' : 'No conversations yet'}</li>}
       </ul>
+      <div className="who">{props.username}</div>
     </nav>
   );
 }

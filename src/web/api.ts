@@ -1,7 +1,7 @@
 /** The app's calls to its own server: JSON in and out, the session's CSRF token on every request. */
-import type { ChatMessage, Conversation, ConversationItem } from '../platform/conversation.ts';
+import type { Attachment, ChatMessage, Conversation, ConversationItem, ConversationSettings, MessageUsage } from '../platform/conversation.ts';
 
-export type { ChatMessage, Conversation, ConversationItem };
+export type { Attachment, ChatMessage, Conversation, ConversationItem, ConversationSettings, MessageUsage };
 
 export interface User {
   username: string;
@@ -10,11 +10,41 @@ export interface User {
   created_at: number;
 }
 
+export interface Limits {
+  rpm: number | null;
+  tpm: number | null;
+  max_concurrency: number | null;
+  budget_tokens: number | null;
+}
+
 export interface AdminSettings {
   /** Null follows the server's policy; is_sign_up_open_now says what that means now. */
   is_sign_up_open: boolean | null;
   is_sign_up_open_now: boolean;
   max_retention_days: number | null;
+  default_limits: Limits;
+}
+
+export interface Account {
+  username: string;
+  is_admin: boolean;
+  is_disabled: boolean;
+  created_at: string;
+  limits: Limits | null;
+  spent_tokens: number;
+  usage: { requests: number; prompt_tokens: number; prompt_cache_hit_tokens: number; completion_tokens: number; reasoning_tokens: number; cost: number };
+}
+
+/** A served model once, with the names that reach it. */
+export interface ModelEntry {
+  id: string;
+  /** What to send as `model`. */
+  request_name: string;
+  aliases: Array<{ name: string; thinking: boolean | null }>;
+  thinking: boolean;
+  tools: boolean;
+  context_length: number;
+  state: 'unloaded' | 'loading' | 'loaded';
 }
 
 export interface Session {
@@ -26,10 +56,13 @@ export interface Session {
 
 export class HttpError extends Error {
   readonly status: number;
+  /** The error body's code, e.g. context_length_exceeded. */
+  readonly code: string | null;
 
-  constructor(status: number, message: string) {
+  constructor(status: number, message: string, code: string | null = null) {
     super(message);
     this.status = status;
+    this.code = code;
   }
 }
 
@@ -44,8 +77,8 @@ export function headers(hasBody: boolean): Record<string, string> {
 }
 
 export async function errorOf(response: Response): Promise<HttpError> {
-  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-  return new HttpError(response.status, body?.error?.message ?? response.statusText);
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string; code?: string | null } } | null;
+  return new HttpError(response.status, body?.error?.message ?? response.statusText, body?.error?.code ?? null);
 }
 
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -64,11 +97,17 @@ export const api = {
   changePassword: (currentPassword: string, newPassword: string) => call<unknown>('POST', '/app/api/password', { current_password: currentPassword, new_password: newPassword }),
   deleteAccount: (password: string) => call<unknown>('POST', '/app/api/account/delete', { password }),
   setRetention: (retentionDays: number | null) => call<unknown>('PUT', '/app/api/settings', { retention_days: retentionDays }),
-  setAdminSettings: (settings: Partial<Pick<AdminSettings, 'is_sign_up_open' | 'max_retention_days'>>) => call<AdminSettings>('PUT', '/app/api/admin/settings', settings),
+  setAdminSettings: (settings: Partial<Pick<AdminSettings, 'is_sign_up_open' | 'max_retention_days' | 'default_limits'>>) => call<AdminSettings>('PUT', '/app/api/admin/settings', settings),
+  adminSettings: () => call<AdminSettings>('GET', '/app/api/admin/settings'),
+  accounts: () => call<{ data: Account[] }>('GET', '/app/api/admin/accounts'),
+  setDisabled: (username: string, isDisabled: boolean) => call<Account>('POST', `/app/api/admin/accounts/${encodeURIComponent(username)}/${isDisabled ? 'disable' : 'enable'}`, {}),
+  setLimits: (username: string, limits: Partial<Limits>) => call<Account>('PUT', `/app/api/admin/accounts/${encodeURIComponent(username)}/limits`, limits),
+  deleteAccountAsAdmin: (username: string) => call<unknown>('DELETE', `/app/api/admin/accounts/${encodeURIComponent(username)}`),
   conversations: (q = '') => call<{ data: ConversationItem[] }>('GET', `/app/api/conversations${q ? `?q=${encodeURIComponent(q)}` : ''}`),
   conversation: (id: string) => call<Conversation>('GET', `/app/api/conversations/${id}`),
-  save: (id: string, title: string, messages: ChatMessage[]) => call<ConversationItem>('PUT', `/app/api/conversations/${id}`, { title, messages }),
+  save: (id: string, title: string, messages: ChatMessage[], settings: ConversationSettings) => call<ConversationItem>('PUT', `/app/api/conversations/${id}`, { title, messages, ...settings }),
   rename: (id: string, title: string) => call<unknown>('PATCH', `/app/api/conversations/${id}`, { title }),
   remove: (id: string) => call<unknown>('DELETE', `/app/api/conversations/${id}`),
-  models: () => call<{ data: Array<{ id: string }> }>('GET', '/v1/models'),
+  models: () => call<{ data: ModelEntry[] }>('GET', '/app/api/models'),
+  tokens: (model: string, text: string) => call<{ tokens: number; context_length: number }>('POST', '/app/api/tokens', { model, text }),
 };

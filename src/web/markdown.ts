@@ -7,6 +7,10 @@ import hljs from 'highlight.js/lib/common';
 import katex from 'katex';
 import { Marked, type Tokens } from 'marked';
 
+/** The code block's copy button, named for its tooltip and screen readers; the page swaps the name while it says "Copied". */
+export const COPY_LABEL = 'Copy code';
+export const COPIED_LABEL = 'Copied';
+
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function math(tex: string, isBlock: boolean): string {
@@ -43,7 +47,7 @@ const marked = new Marked({
     code(token: Tokens.Code) {
       const language = token.lang && hljs.getLanguage(token.lang) ? token.lang : null;
       const highlighted = language ? hljs.highlight(token.text, { language }).value : hljs.highlightAuto(token.text).value;
-      return `<div class="code"><div class="code-bar"><span>${escape(language ?? 'code')}</span><button type="button" class="copy">Copy</button></div><pre><code class="hljs">${highlighted}</code></pre></div>`;
+      return `<div class="code"><div class="code-bar"><span>${escape(language ?? 'code')}</span><button type="button" class="copy" title="${COPY_LABEL}" aria-label="${COPY_LABEL}">Copy</button></div><pre><code class="hljs">${highlighted}</code></pre></div>`;
     },
     link(token: Tokens.Link) {
       const text = this.parser.parseInline(token.tokens);

@@ -18,7 +18,7 @@ describe('markdown for model output', () => {
 
   it('highlights fenced code and gives it a copy button', () => {
     const html = renderMarkdown('```python\ndef f(x):\n    return x  # done\n```');
-    assert.match(html, /<span>python<\/span><button type="button" class="copy">Copy<\/button>/);
+    assert.match(html, /<span>python<\/span><button type="button" class="copy" title="Copy code" aria-label="Copy code">Copy<\/button>/);
     assert.match(html, /<span class="hljs-keyword">def<\/span>/);
     assert.match(html, /<span class="hljs-comment"># done<\/span>/);
   });

@@ -3,11 +3,13 @@
  * What the assistant app needs to know about the models, beyond /models' names: each served model once,
  * with the aliases that reach it (DeepSeek's names and the operator's), its capabilities and context
  * size; and the token count of a text under a model's own tokenizer, so the app can tell before sending
- * whether an attached file fits. Authenticated like the public API (the session, or a key).
+ * whether an attached file fits (a text longer than the whole context is answered context_length_exceeded). Authenticated like the public API (the session, or a key).
  */
 import type { FastifyInstance } from 'fastify';
+import { EngineError } from '../../engine/errors.ts';
 import { DEEPSEEK_NAMES } from '../../engine/registry.ts';
 import { isModelAllowed } from '../../platform/gate.ts';
+import { fromEngineError } from '../errors.ts';
 import { acquireModel } from '../generation.ts';
 import { modelCapabilities, modelFacts } from '../ollama/model-facts.ts';
 import { TokenCount } from '../schemas/app-models.ts';
@@ -46,7 +48,9 @@ export function appModelRoutes(app: FastifyInstance, context: AppContext): void 
 
   app.post<{ Body: TokenCount }>('/tokens', { schema: { body: TokenCount } }, async (request) => {
     using lease = await acquireModel(context, request, request.body.model);
-    const tokens = await lease.model.client.tokenize(request.body.text, false);
+    // A text far past the context is refused by the engine without tokenizing all of it: context_length_exceeded.
+    const tokens = await lease.model.client.tokenize(request.body.text, false).catch((error: unknown) =>
+      Promise.reject(error instanceof EngineError ? fromEngineError(error.code, error.message) : error));
     return { model: lease.model.id, tokens: tokens.length, context_length: lease.model.info.maxSeqLen };
   });
 }
