@@ -10,6 +10,7 @@ import { AdminView } from './AdminView.tsx';
 import { ChatSettings } from './ChatSettings.tsx';
 import { Composer } from './Composer.tsx';
 import { IconButton } from './IconButton.tsx';
+import logoUrl from './logo.svg';
 import { MessageView } from './MessageView.tsx';
 import { ModelPicker } from './ModelPicker.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
@@ -132,7 +133,13 @@ export function ChatView({ session, onSignedOut, onSession }: Props) {
           </header>
           {chat.chat.isIncognito && <p className="incognito" data-testid="incognito">Incognito: this chat is not saved and disappears when you leave it.</p>}
           <div className="messages">
-            {messages.length === 0 && <p className="empty">How can I help you today?</p>}
+            {messages.length === 0 && (
+              <div className="welcome">
+                <img src={logoUrl} alt="" width={56} height={56} />
+                <h2>How can I help you today?</h2>
+                <p className="hint">Attach text, code, PDF or Word files with the paperclip; {MOD}+/ lists the shortcuts.</p>
+              </div>
+            )}
             {messages.map((message, index) => (
               <MessageView
                 key={`${chat.chat.id}-${index}`}

@@ -34,7 +34,7 @@ export function ModelPicker({ models, value, onChange }: { models: ModelEntry[];
   };
   return (
     <div className="model-picker" ref={root}>
-      <button type="button" className="model-button" aria-haspopup="listbox" aria-expanded={isOpen} aria-label="Model" title="Choose the model" onClick={() => setOpen(!isOpen)}>
+      <button type="button" className="model-button" aria-haspopup="listbox" aria-expanded={isOpen} aria-label={`Model: ${current?.id ?? "none"}`} title="Choose the model" onClick={() => setOpen(!isOpen)}>
         <Cpu size={16} aria-hidden="true" />
         <span className="model-current">{current?.id ?? 'No model'}</span>
         <ChevronDown size={16} aria-hidden="true" />

@@ -7,18 +7,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sealText } from '../../src/platform/vault.ts';
+import type { ModelEntry } from '../../src/web/api.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
 import { AppClient } from './helpers/app-client.ts';
-
-interface ModelEntry {
-  id: string;
-  request_name: string;
-  aliases: Array<{ name: string; thinking: boolean | null }>;
-  thinking: boolean;
-  tools: boolean;
-  context_length: number;
-}
 
 describe('the app API for models and conversations', () => {
   const suite = serverForSuite(async () => [await tinyModel('qwen2')], { assistant: true });
