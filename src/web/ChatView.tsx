@@ -29,13 +29,18 @@ type Panel = 'settings' | 'chat-settings' | 'shortcuts' | null;
 
 const isAdminHash = () => location.hash === '#admin';
 
+/** The width below which styles.css lays the app out for a phone. */
+const PHONE = '(max-width: 700px)';
+
 export function ChatView({ session, onSignedOut, onSession }: Props) {
   const [items, setItems] = useState<ConversationItem[]>([]);
   const [query, setQuery] = useState('');
   const [models, setModels] = useState<ModelEntry[]>([]);
   const [model, setModel] = useState('');
   const [isThinking, setThinking] = useState(true);
+  /** On a phone the list is an overlay, opened on demand; on a wide screen it shows unless hidden. */
   const [isSidebarOpen, setSidebarOpen] = useState(false);
+  const [isSidebarHidden, setSidebarHidden] = useState(false);
   const [panel, setPanel] = useState<Panel>(null);
   const [isAdminPage, setAdminPage] = useState(() => session.user.is_admin && isAdminHash());
   const [loadError, setLoadError] = useState('');
@@ -98,11 +103,16 @@ export function ChatView({ session, onSignedOut, onSession }: Props) {
     refresh();
   };
 
+  const toggleSidebar = () => {
+    if (matchMedia(PHONE).matches) setSidebarOpen(!isSidebarOpen);
+    else setSidebarHidden(!isSidebarHidden);
+  };
+
   useShortcuts({
     newChat: () => (startNew(false), true),
     focusInput: () => (input.current?.focus(), input.current !== null),
     stop: () => chat.isStreaming && chat.stop(),
-    toggleSidebar: () => (setSidebarOpen(!isSidebarOpen), true),
+    toggleSidebar: () => (toggleSidebar(), true),
     help: () => (setPanel(panel === 'shortcuts' ? null : 'shortcuts'), true),
   });
 
@@ -111,10 +121,10 @@ export function ChatView({ session, onSignedOut, onSession }: Props) {
   const messages = chat.chat.messages;
   const lastIndex = messages.length - 1;
   const lastUsage = messages.findLast((m) => m.usage)?.usage;
-  const menuButton = <IconButton icon={Menu} label="Conversations" className="menu" onClick={() => setSidebarOpen(!isSidebarOpen)} />;
+  const menuButton = <IconButton icon={Menu} label="Conversations" title={`Conversations (${MOD}+Shift+S)`} className="menu" onClick={toggleSidebar} />;
   return (
-    <div className={`layout${isSidebarOpen ? ' sidebar-open' : ''}`}>
-      <Sidebar items={items} currentId={chat.chat.id} query={query} username={session.user.username} onQuery={setQuery} onOpen={open} onNew={startNew} onRename={rename} onDelete={remove} />
+    <div className={`layout${isSidebarOpen ? ' sidebar-open' : ''}${isSidebarHidden ? ' sidebar-hidden' : ''}`}>
+      <Sidebar items={items} currentId={chat.chat.id} query={query} username={session.user.username} onQuery={setQuery} onOpen={open} onNew={startNew} onRename={rename} onDelete={remove} onHide={() => setSidebarHidden(true)} />
       {isSidebarOpen && <div className="backdrop" data-testid="backdrop" onClick={() => setSidebarOpen(false)} />}
       {isAdminPage ? <AdminView onBack={() => showAdmin(false)} menuButton={menuButton} /> : (
         <main className="chat">

@@ -1,6 +1,6 @@
 /** The conversation list: new chat, incognito, search (decrypted on the server, in memory), rename and delete. */
 import { useState } from 'react';
-import { EyeOff, Pencil, Search, SquarePen, Trash2 } from 'lucide-react';
+import { EyeOff, PanelLeftClose, Pencil, Search, SquarePen, Trash2 } from 'lucide-react';
 import type { ConversationItem } from './api.ts';
 import { IconButton } from './IconButton.tsx';
 import logoUrl from './logo.svg';
@@ -16,6 +16,8 @@ interface Props {
   onNew: (isIncognito: boolean) => void;
   onRename: (id: string, title: string) => void;
   onDelete: (id: string) => void;
+  /** Hides the list on a wide screen (a phone folds it by itself). */
+  onHide: () => void;
 }
 
 function Item({ item, isCurrent, onOpen, onRename, onDelete }: { item: ConversationItem; isCurrent: boolean } & Pick<Props, 'onOpen' | 'onRename' | 'onDelete'>) {
@@ -54,6 +56,8 @@ export function Sidebar(props: Props) {
       <div className="brand">
         <img src={logoUrl} alt="" width={28} height={28} />
         <span>Seekstack</span>
+        <span className="spacer" />
+        <IconButton icon={PanelLeftClose} label="Hide conversations" title={`Hide conversations (${MOD}+Shift+S)`} className="quiet hide-narrow" onClick={props.onHide} />
       </div>
       <div className="row">
         <IconButton icon={SquarePen} label="New chat" showLabel className="primary grow" title={`New chat (${MOD}+Shift+O)`} onClick={() => props.onNew(false)} />

@@ -239,11 +239,26 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     await page.locator('.messages').click();
     await page.keyboard.press('Shift+Escape');
     assert.equal(await page.evaluate("document.activeElement?.getAttribute('aria-label')"), 'Message');
+    await page.keyboard.press('Control+Shift+S');
+    await page.locator('.sidebar').waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Conversations' }).waitFor();
+    await page.keyboard.press('Control+Shift+S');
+    await page.locator('.sidebar').waitFor();
+    await page.getByRole('button', { name: 'Hide conversations' }).click();
+    await page.locator('.sidebar').waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Conversations' }).click();
+    await page.locator('.sidebar').waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.keyboard.press('Control+Shift+S');
+    await page.getByTestId('backdrop').waitFor();
+    await page.keyboard.press('Control+Shift+S');
+    await page.getByTestId('backdrop').waitFor({ state: 'detached' });
+    await page.setViewportSize({ width: 1200, height: 860 });
     await page.keyboard.press('Control+/');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await help.waitFor();
     const listed = (await help.textContent()) ?? '';
-    for (const entry of ['New chat', 'Ctrl+Shift+O', 'Focus the message box', 'Shift+Esc', 'Stop the answer', 'Esc']) assert.ok(listed.includes(entry), `${entry} is listed`);
+    for (const entry of ['New chat', 'Ctrl+Shift+O', 'Focus the message box', 'Shift+Esc', 'Stop the answer', 'Esc', 'Ctrl+Shift+S']) assert.ok(listed.includes(entry), `${entry} is listed`);
     await shot('polish-shortcuts.png');
     await help.getByRole('button', { name: 'Close' }).click();
   });
@@ -320,6 +335,16 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     assert.equal(await page.getByTestId('user-message').first().getByTestId('attachment').count(), 4, 'kept with the conversation');
   });
 
+  it('takes a dropped file, and lets a pending one be removed', async () => {
+    const dropped = await page.evaluateHandle('(() => { const data = new DataTransfer(); data.items.add(new File(["dropped note: indigo-otter"], "dropped.txt", { type: "text/plain" })); return data; })()');
+    await page.locator('.composer').dispatchEvent('drop', { dataTransfer: dropped });
+    const chip = page.getByTestId('pending-attachments').getByTestId('attachment');
+    await chip.getByText(/\d+ tokens/).waitFor();
+    assert.match((await chip.textContent()) ?? '', /dropped\.txt/);
+    await page.getByRole('button', { name: 'Remove dropped.txt' }).click();
+    await page.getByTestId('pending-attachments').waitFor({ state: 'detached' });
+  });
+
   it('refuses a file that does not fit the model\'s context, and one it cannot read, saying why', async () => {
     const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
     const error = page.getByTestId('attachment-error');
@@ -381,6 +406,16 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     await page.getByRole('switch', { name: 'Anyone may sign up' }).check();
     await page.getByText('Sign-up is open').waitFor();
     assert.deepEqual(await new AppClient(suite().origin).json('GET', '/app/api/status'), { is_sign_up_open: true });
+
+    await page.getByLabel('Maximum retention').selectOption({ label: '30 days' });
+    await page.getByText('Retention saved').waitFor();
+    const limitsForm = page.locator('.card-section').first();
+    await limitsForm.getByLabel('Tokens per minute').fill('20000');
+    await limitsForm.getByRole('button', { name: 'Save default limits' }).click();
+    await page.getByText('Default limits saved').waitFor();
+    const settings = await suite().assistant!.settings.get();
+    assert.equal(settings.maxRetentionDays, 30);
+    assert.deepEqual(settings.defaultLimits, { rpm: null, tpm: 20_000, maxConcurrency: null, budgetTokens: null });
 
     await bobRow.getByRole('button', { name: 'Delete bob' }).click();
     await bobRow.getByRole('button', { name: 'Delete bob and their history' }).click();
