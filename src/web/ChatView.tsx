@@ -133,7 +133,7 @@ export function ChatView({ session, onSignedOut, onSession }: Props) {
             <ModelPicker models={models} value={model} onChange={setModel} />
             <span className="spacer" />
             <IconButton
-              icon={SlidersHorizontal} label="System prompt and temperature" isPressed={panel === 'chat-settings'}
+              icon={SlidersHorizontal} label="System prompt and temperature" isPressed={panel === 'chat-settings'} disabled={chat.isStreaming}
               className={chat.chat.settings.system_prompt || chat.chat.settings.temperature !== undefined ? 'quiet marked' : 'quiet'}
               onClick={() => setPanel('chat-settings')}
             />

@@ -98,11 +98,11 @@ export function useChat(onSaved: () => void) {
       setError('');
     },
     retitle: (title: string) => setChat((current) => ({ ...current, title })),
-    /** New settings apply from the next request; a saved conversation keeps them at once. */
+    /** New settings apply from the next request; a saved conversation keeps them at once. Not while an answer streams (the page disables it): its turn would save the old ones. */
     configure: (settings: ConversationSettings) => {
       const next = { ...chat, settings };
       setChat(next);
-      if (!isStreaming) void save(next);
+      void save(next);
     },
   };
 }

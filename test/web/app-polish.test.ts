@@ -110,6 +110,7 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     await page.getByRole('button', { name: 'I saved it' }).click();
     await page.getByLabel('Message').waitFor();
     await page.getByRole('button', { name: 'Administration' }).waitFor();
+    assert.deepEqual(requested.filter((url) => /pdf/i.test(url)), [], 'PDF.js is fetched only when a PDF is attached');
   });
 
   it('labels every icon button with a tooltip and an accessible name', async () => {
@@ -320,6 +321,7 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     const [saved] = await conversations();
     const stored = (await conversation(saved.id)).messages[0].attachments!;
     assert.deepEqual(stored.map((a) => a.name), files.map((f) => f.name));
+    assert.ok(requested.some((url) => /\/assets\/pdf\.worker[^/]*\.mjs$/.test(url)), 'the PDF.js worker came from this server');
     const pdfText = stored.find((a) => a.name === 'report.pdf')!.text;
     assert.match(pdfText, /Revenue rose by cobalt-falcon percent\./);
     const counted = await page.request.post(`${suite().origin}/app/api/tokens`, { data: { model: lastSent().model, text: pdfText }, headers: { 'x-csrf-token': csrfToken } });
