@@ -73,7 +73,7 @@ export function ChatView({ session, onSignedOut, onSession }: Props) {
   }, [chat.chat.messages]);
 
   const showAdmin = (isShown: boolean) => {
-    location.hash = isShown ? 'admin' : '';
+    if (isAdminHash() !== isShown) location.hash = isShown ? 'admin' : '';
     setAdminPage(isShown);
     setSidebarOpen(false);
   };
