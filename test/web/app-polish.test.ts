@@ -187,7 +187,7 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
   });
 
   it('notes a stopped answer as stopped, and keeps the note in history', async () => {
-    steering = { max_tokens: 1500, seed: 5 };
+    steering = { max_tokens: 1500, seed: 5, ignore_eos: true };
     await send('Tell me a very long story');
     while (((await page.getByTestId('answer').last().textContent()) ?? '').length <= 40) await page.waitForTimeout(20);
     await page.mouse.move(0, 0);
@@ -265,7 +265,7 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
   });
 
   it('stops an answer with Esc', async () => {
-    steering = { max_tokens: 1500, seed: 5 };
+    steering = { max_tokens: 1500, seed: 5, ignore_eos: true };
     await send('Another very long story please');
     while (((await page.getByTestId('answer').last().textContent()) ?? '').length <= 40) await page.waitForTimeout(20);
     await page.keyboard.press('Escape');
