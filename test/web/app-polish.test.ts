@@ -431,6 +431,25 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     await page.getByLabel('Message').waitFor();
   });
 
+  it('shows no administration to an account that is not the administrator', async () => {
+    await new AppClient(suite().origin).signUp('dora', 'dora-password');
+    const other = await browser.newContext({ viewport: { width: 1200, height: 860 } });
+    try {
+      const visitor = await other.newPage();
+      visitor.setDefaultTimeout(20_000);
+      await visitor.goto(suite().origin + '/#admin');
+      await visitor.getByLabel('Username').fill('dora');
+      await visitor.getByLabel('Password').fill('dora-password');
+      await visitor.getByRole('button', { name: 'Sign in' }).click();
+      await visitor.getByLabel('Message').waitFor();
+      assert.equal(await visitor.getByRole('button', { name: 'Administration' }).count(), 0);
+      assert.equal(await visitor.getByRole('heading', { name: 'Administration' }).count(), 0, '#admin opens nothing');
+      assert.equal((await visitor.request.get(`${suite().origin}/app/api/admin/accounts`)).status(), 403);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('works at phone width: menu, model menu, composer and admin page fit the screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const fits = async (selector: string) => {
