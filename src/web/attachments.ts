@@ -31,7 +31,9 @@ function kindOf(file: File): Kind {
 async function pdfText(data: ArrayBuffer): Promise<string> {
   const [pdfjs, worker] = await Promise.all([import('pdfjs-dist'), import('pdfjs-dist/build/pdf.worker.min.mjs?url')]);
   pdfjs.GlobalWorkerOptions.workerSrc = worker.default;
-  const document = await pdfjs.getDocument({ data: new Uint8Array(data), isEvalSupported: false }).promise;
+  // The character maps are served beside the assets, under the version the build copied them for (vite.config.ts).
+  const cMapUrl = `/assets/pdfjs-${pdfjs.version}/cmaps/`;
+  const document = await pdfjs.getDocument({ data: new Uint8Array(data), isEvalSupported: false, cMapUrl, cMapPacked: true }).promise;
   try {
     const pages: string[] = [];
     for (let number = 1; number <= document.numPages; number++) {

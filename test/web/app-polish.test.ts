@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AppClient } from './helpers/app-client.ts';
 import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser, noChromium } from './helpers/browser.ts';
-import { minimalDocx, minimalPdf } from './helpers/documents.ts';
+import { minimalChinesePdf, minimalDocx, minimalPdf } from './helpers/documents.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
 
@@ -335,6 +335,17 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     await page.getByTestId('conversation').first().locator('.title').click();
     await page.getByTestId('user-message').first().getByTestId('attachment').first().waitFor();
     assert.equal(await page.getByTestId('user-message').first().getByTestId('attachment').count(), 4, 'kept with the conversation');
+  });
+
+  it('reads the text of a Chinese PDF whose font is not embedded', async () => {
+    await page.getByLabel('Attach files').setInputFiles({ name: '报告.pdf', mimeType: 'application/pdf', buffer: minimalChinesePdf('你好世界，季度报告') });
+    const chip = page.getByTestId('pending-attachments').getByTestId('attachment');
+    await chip.getByText(/\d+ tokens/).waitFor();
+    steering = { max_tokens: 4, seed: 22 };
+    await send('这是什么？');
+    await streamEnds();
+    assert.match(lastSent().messages.at(-1)!.content, /<file name="报告\.pdf">\n你好世界，季度报告\n<\/file>/);
+    assert.ok(requested.some((url) => /\/assets\/pdfjs-[\d.]+\/cmaps\/UniGB-UCS2-H\.bcmap$/.test(url)), 'the character map came from this server');
   });
 
   it('takes a dropped file, and lets a pending one be removed', async () => {

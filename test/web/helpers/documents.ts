@@ -1,19 +1,20 @@
 /**
- * Small real documents written by hand for the attachment tests, so nothing is downloaded: a one-page
- * PDF (text in the standard Helvetica font, with a correct cross-reference table) and a Word .docx (the
- * three parts Word needs, in a zip whose entries are stored uncompressed).
+ * Small real documents written by hand for the attachment tests, so nothing is downloaded: one-page
+ * PDFs (with a correct cross-reference table; Latin text in Helvetica, or Chinese in a CID font that is
+ * not embedded) and a Word .docx (the three parts Word needs, in a zip whose entries are stored
+ * uncompressed).
  */
 import { crc32 } from 'node:zlib';
 
-export function minimalPdf(lines: string[]): Buffer {
-  const escape = (text: string) => text.replace(/[\\()]/g, (c) => `\\${c}`);
-  const content = ['BT', '/F1 12 Tf', '14 TL', '72 720 Td', ...lines.map((line, i) => `${i > 0 ? 'T* ' : ''}(${escape(line)}) Tj`), 'ET'].join('\n');
+/** A one-page PDF of this content stream; object 4 is the page's font F1, any objects after 5 are the font's own. */
+function pdfOf(content: string, font: string, fontParts: string[] = []): Buffer {
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+    font,
     `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    ...fontParts,
   ];
   let pdf = '%PDF-1.4\n';
   const offsets = objects.map((object, i) => {
@@ -25,6 +26,29 @@ export function minimalPdf(lines: string[]): Buffer {
   pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
   pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(pdf, 'latin1');
+}
+
+/** Lines of Latin text in Helvetica, one of the fonts every PDF reader has. */
+export function minimalPdf(lines: string[]): Buffer {
+  const escape = (text: string) => text.replace(/[\\()]/g, (c) => `\\${c}`);
+  const content = ['BT', '/F1 12 Tf', '14 TL', '72 720 Td', ...lines.map((line, i) => `${i > 0 ? 'T* ' : ''}(${escape(line)}) Tj`), 'ET'].join('\n');
+  return pdfOf(content, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+}
+
+/**
+ * Chinese text in Adobe's STSong-Light, not embedded, through the predefined UniGB-UCS2-H character map:
+ * as many Chinese PDFs are, and readable only with PDF.js's character maps.
+ */
+export function minimalChinesePdf(text: string): Buffer {
+  const ucs2 = [...text].map((c) => c.codePointAt(0)!.toString(16).padStart(4, '0')).join('').toUpperCase();
+  return pdfOf(
+    `BT\n/F1 12 Tf\n72 720 Td\n<${ucs2}> Tj\nET`,
+    '<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>',
+    [
+      '<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor 7 0 R >>',
+      '<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>',
+    ],
+  );
 }
 
 /** A zip archive with its entries stored, not deflated: what the format allows and every reader accepts. */
