@@ -201,6 +201,11 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
       return (await one(`SELECT value FROM meta WHERE key = 'audit_head'`))?.value as string | undefined;
     },
 
+    async claimMeta(key, value) {
+      await db.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, value]);
+      return (await one('SELECT value FROM meta WHERE key = $1', [key])).value as string;
+    },
+
     async close() {
       await db.close();
     },

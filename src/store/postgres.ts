@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import type { Migration } from './migrations.ts';
+import { redactUrl } from './redact-url.ts';
 import { StoreError } from './sqlite.ts';
 
 export interface PostgresOptions {
@@ -22,17 +23,6 @@ const NUMERIC = 1700;
 /** serialization_failure, deadlock_detected: the transaction lost a race and can simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
-
-/** The URL with its password hidden, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
-  }
-}
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 

@@ -216,6 +216,11 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
       return sql(`SELECT value FROM meta WHERE key = 'audit_head'`).pluck().get() as string | undefined;
     },
 
+    async claimMeta(key, value) {
+      sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(key, value);
+      return sql('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string;
+    },
+
     async close() {
       db.close();
     },
