@@ -50,7 +50,7 @@ async function create(rest: string[]): Promise<number> {
   });
 }
 
-const list = listing('users list', "the assistant app's accounts with their usage", {}, ['USERNAME', 'ROLE', 'STATUS', 'TENANT', 'REQUESTS', 'TOKENS USED', 'CREATED'], async (platform, values) => {
+const list = listing('users list', "the assistant app's accounts with their usage", {}, ['USERNAME', 'ROLE', 'STATUS', 'TENANT', 'REQUESTS', 'TOKENS USED', 'CREATED'], async (platform) => {
   const assistant = await openAssistant(platform);
   try {
     return (await assistant.accountAdmin.list()).map(({ user, key, usage }) => [
