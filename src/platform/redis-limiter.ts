@@ -144,13 +144,15 @@ export class RedisLimiter implements Limiter {
   static async connect(url: string, options: RedisLimiterOptions = {}): Promise<RedisLimiter> {
     // Bounded everywhere: a command waits at most 5 s, and a request never waits on endless reconnects.
     const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1 });
-    redis.on('error', () => {});
+    // Connection errors surface as the failing command's error (a refused request); the event itself only says why.
+    let cause: Error | undefined;
+    redis.on('error', (error: Error) => (cause = error));
     try {
       await redis.connect();
       await redis.ping();
     } catch (error) {
       redis.disconnect();
-      throw new Error(`cannot connect to Redis at ${redactUrl(url)}: ${(error as Error).message}`);
+      throw new Error(`cannot connect to Redis at ${redactUrl(url)}: ${(cause ?? (error as Error)).message}`);
     }
     return new RedisLimiter(redis, options);
   }

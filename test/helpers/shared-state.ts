@@ -26,12 +26,14 @@ async function reachPostgres(): Promise<string | null> {
 
 async function reachRedis(): Promise<string | null> {
   const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => (cause = error));
   try {
     await client.connect();
     await client.ping();
     return null;
   } catch (error) {
-    return `Redis at ${REDIS_URL} is unreachable (${(error as Error).message})`;
+    return `Redis at ${REDIS_URL} is unreachable (${(cause ?? (error as Error)).message})`;
   } finally {
     client.disconnect();
   }
