@@ -13,7 +13,7 @@
  */
 import { isUniqueViolation, type PostgresDatabase, type Queryable } from './postgres.ts';
 import { ConflictError, type BudgetReservation, type PlatformStore, type UsageRecord } from './platform-store.ts';
-import { auditRecord, costOf, GROUP_COLUMN, KEY_COLUMNS, keyRecord, priceRecord, tenantRecord, USAGE_SUMS, usageRow, utcDay } from './rows.ts';
+import { auditRecord, costOf, nextAuditRow, GROUP_COLUMN, KEY_COLUMNS, keyRecord, priceRecord, tenantRecord, USAGE_SUMS, usageRow, utcDay } from './rows.ts';
 
 /** Advisory lock names, scoped to the schema so deployments sharing a database never wait on each other. */
 const lockOn = (name: string) => `SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':${name}'))`;
@@ -174,15 +174,7 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
       return db.transaction(async (client) => {
         await client.query(lockOn('seekstack-audit'));
         const last = (await client.query<{ id: number; hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1')).rows[0];
-        const row = {
-          id: (last?.id ?? 0) + 1,
-          createdAt,
-          actor: entry.actor,
-          action: entry.action,
-          target: entry.target,
-          details: JSON.stringify(entry.details),
-          prevHash: last?.hash ?? '',
-        };
+        const row = nextAuditRow(last, entry, createdAt);
         const { hash, head } = seal(row);
         await client.query('INSERT INTO audit_log (id, created_at, actor, action, target, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
           [row.id, row.createdAt, row.actor, row.action, row.target, row.details, row.prevHash, hash]);

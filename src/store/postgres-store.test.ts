@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { runAssistantStoreContract } from './assistant-store.contract.ts';
+import { ownersIn, runAssistantStoreContract } from './assistant-store.contract.ts';
 import { runStoreContract } from './platform-store.contract.ts';
 import { PostgresDatabase } from './postgres.ts';
 import { createPostgresAssistantStore } from './postgres-assistant-store.ts';
@@ -28,22 +28,9 @@ async function freshDatabase(): Promise<PostgresDatabase> {
 if (!skip) {
   runStoreContract('PostgreSQL', async () => createPostgresPlatformStore(await freshDatabase()));
 
-  let owners = 0;
   runAssistantStoreContract('PostgreSQL', async () => {
     const db = await freshDatabase();
-    const platform = createPostgresPlatformStore(db);
-    return {
-      store: createPostgresAssistantStore(db),
-      async newOwner() {
-        owners++;
-        const tenant = await platform.createTenant(`owner-${owners}`, 1);
-        const key = await platform.createKey({
-          id: `key_${owners}`, tenantId: tenant.id, name: null, hash: Buffer.from(`hash-${owners}`), prefix: 'sk-test', isAdmin: false, isSessionOnly: true, createdAt: 1,
-          rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresAt: null,
-        });
-        return { tenantId: tenant.id, keyId: key.id };
-      },
-    };
+    return { store: createPostgresAssistantStore(db), newOwner: ownersIn(createPostgresPlatformStore(db)) };
   });
 }
 

@@ -5,7 +5,7 @@
  * with Boolean().
  */
 import type { ConversationRecord, ConversationSummary, SessionRecord, UserRecord } from './assistant-store.ts';
-import type { AuditRecord, KeyRecord, ModelPrice, TenantRecord, UsageQuery, UsageRecord, UsageRow } from './platform-store.ts';
+import type { AuditEntry, AuditRecord, KeyRecord, ModelPrice, TenantRecord, UsageQuery, UsageRecord, UsageRow } from './platform-store.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -50,6 +50,19 @@ export function auditRecord(row: Row): AuditRecord {
     details: row.details as string,
     prevHash: row.prev_hash as string,
     hash: row.hash as string,
+  };
+}
+
+/** The audit row that follows `last` (none: the chain's first row), before it is sealed. */
+export function nextAuditRow(last: { id: number; hash: string } | undefined, entry: AuditEntry, createdAt: number): Omit<AuditRecord, 'hash'> {
+  return {
+    id: (last?.id ?? 0) + 1,
+    createdAt,
+    actor: entry.actor,
+    action: entry.action,
+    target: entry.target,
+    details: JSON.stringify(entry.details),
+    prevHash: last?.hash ?? '',
   };
 }
 

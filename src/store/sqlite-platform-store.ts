@@ -16,7 +16,7 @@ import {
   type PlatformStore,
   type UsageRecord,
 } from './platform-store.ts';
-import { auditRecord, costOf, GROUP_COLUMN, KEY_COLUMNS, keyRecord, priceRecord, tenantRecord, USAGE_SUMS, usageRow, utcDay, type Row } from './rows.ts';
+import { auditRecord, costOf, nextAuditRow, GROUP_COLUMN, KEY_COLUMNS, keyRecord, priceRecord, tenantRecord, USAGE_SUMS, usageRow, utcDay, type Row } from './rows.ts';
 import type { SqliteDatabase } from './sqlite.ts';
 
 export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
@@ -91,15 +91,7 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
 
   const appendAudit = db.transaction((entry: AuditEntry, createdAt: number, seal: AuditSealer): AuditRecord => {
     const last = sql('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
-    const row = {
-      id: (last?.id ?? 0) + 1,
-      createdAt,
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target,
-      details: JSON.stringify(entry.details),
-      prevHash: last?.hash ?? '',
-    };
+    const row = nextAuditRow(last, entry, createdAt);
     const { hash, head } = seal(row);
     sql(`INSERT INTO audit_log (id, created_at, actor, action, target, details, prev_hash, hash)
       VALUES (@id, @createdAt, @actor, @action, @target, @details, @prevHash, @hash)`).run({ ...row, hash });
