@@ -15,12 +15,13 @@ import { gateOverhead } from './platform.ts';
 const EVERY_LIMIT = { rpm: 1e9, tpm: 1e12, maxConcurrency: 64, budgetTokens: 1e12 };
 
 export async function runSharedStateBench() {
-  const schema = await createTestSchema();
+  // A schema per setup: each starts from empty tables, as the SQLite one does.
+  const schemas = [await createTestSchema(), await createTestSchema()];
   const prefix = createRedisPrefix();
   const setups: Array<[string, PlatformOptions]> = [
     ['SQLite + in-process limits', { checkpointInBackground: true }],
-    ['PostgreSQL + in-process limits', { databaseUrl: schema.url }],
-    ['PostgreSQL + Redis limits', { databaseUrl: schema.url, redisUrl: REDIS_URL, redisPrefix: prefix.prefix }],
+    ['PostgreSQL + in-process limits', { databaseUrl: schemas[0].url }],
+    ['PostgreSQL + Redis limits', { databaseUrl: schemas[1].url, redisUrl: REDIS_URL, redisPrefix: prefix.prefix }],
   ];
   const rows = [];
   try {
@@ -36,7 +37,7 @@ export async function runSharedStateBench() {
     }
   } finally {
     await prefix.drop();
-    await schema.drop();
+    for (const schema of schemas) await schema.drop();
   }
   console.log('\nplatform work per request with every limit and a budget (authenticate → admit → settle), by where the state lives');
   console.table(rows);

@@ -186,7 +186,7 @@ describe('two replicas on one PostgreSQL and Redis', { skip }, () => {
     assert.equal(((await verify.json()) as { valid: boolean }).valid, true);
   });
 
-  it('an app session made on one replica works on the other', async () => {
+  it('an app session made on one replica works on the other, and account changes through one hold on the other', async () => {
     const signIn = await fetch(`${origin(replicas[0])}/app/api/signin`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'correct horse battery' }),
     });
@@ -200,6 +200,19 @@ describe('two replicas on one PostgreSQL and Redis', { skip }, () => {
       method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(ASK),
     });
     assert.equal(chat.status, 200, 'the other replica serves the session\'s chat');
+
+    // The administrator changes the account's limits, then disables it, through the first replica: the
+    // second applies each from the very next request (nothing is cached per process).
+    const admin = (path: string, method: string, body?: unknown) => fetch(`${origin(replicas[0])}/admin/app${path}`, {
+      method, headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    assert.equal((await admin('/accounts/alice/limits', 'PUT', { rpm: 1 })).status, 200);
+    const limited = await fetch(`${replicas[1].url}/chat/completions`, {
+      method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(ASK),
+    });
+    assert.equal(limited.status, 429, 'rpm 1, and one request was already made this minute');
+    assert.equal((await admin('/accounts/alice/disable', 'POST')).status, 200);
+    assert.equal((await fetch(`${origin(replicas[1])}/app/api/session`, { headers: { cookie } })).status, 401, 'a disabled account is signed out on every replica');
   });
 
   it('a replica killed with SIGKILL loses no completed request\'s ledger row', async () => {
