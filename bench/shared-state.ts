@@ -13,6 +13,8 @@ import { createRedisPrefix, createTestSchema, REDIS_URL } from '../test/helpers/
 import { gateOverhead } from './platform.ts';
 
 const EVERY_LIMIT = { rpm: 1e9, tpm: 1e12, maxConcurrency: 64, budgetTokens: 1e12 };
+/** Each PostgreSQL request commits twice (reservation, settlement): fewer runs than the SQLite-only section. */
+const RUNS = 1000;
 
 export async function runSharedStateBench() {
   // A schema per setup: each starts from empty tables, as the SQLite one does.
@@ -29,7 +31,7 @@ export async function runSharedStateBench() {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-bench-state-'));
       const platform = await openPlatform(dataDir, options);
       try {
-        rows.push({ setup, ...(await gateOverhead(platform, EVERY_LIMIT)) });
+        rows.push({ setup, ...(await gateOverhead(platform, EVERY_LIMIT, RUNS)) });
       } finally {
         await platform.close();
         fs.rmSync(dataDir, { recursive: true, force: true });
