@@ -17,6 +17,7 @@ import { startCheckpointer } from '../store/checkpointer.ts';
 import { PostgresDatabase } from '../store/postgres.ts';
 import { createPostgresAssistantStore } from '../store/postgres-assistant-store.ts';
 import { createPostgresPlatformStore } from '../store/postgres-platform-store.ts';
+import { redactUrl } from '../store/redact-url.ts';
 import { openSqlite, StoreError } from '../store/sqlite.ts';
 import { createSqliteAssistantStore } from '../store/sqlite-assistant-store.ts';
 import { createSqlitePlatformStore } from '../store/sqlite-platform-store.ts';
@@ -105,7 +106,15 @@ async function checkSecret(store: PlatformStore, secret: Buffer, dataDir: string
   );
 }
 
+/** A URL option that is not a URL of its kind is refused before anything is opened (its password never shown). */
+function checkUrl(what: string, url: string | undefined, schemes: string[]): void {
+  if (url === undefined || schemes.some((scheme) => url.startsWith(`${scheme}://`))) return;
+  throw new StoreError(`--${what} must be a URL such as ${schemes[0]}://host:port/…, got '${redactUrl(url)}'`);
+}
+
 export async function openPlatform(dataDir: string, options: PlatformOptions = {}): Promise<Platform> {
+  checkUrl('database', options.databaseUrl, ['postgres', 'postgresql']);
+  checkUrl('redis', options.redisUrl, ['redis', 'rediss']);
   const secret = loadSecret(dataDir);
   const { store, openAssistantStore, stop } = await openStores(dataDir, options);
   let lease: Lease | undefined;
