@@ -5,7 +5,9 @@
  *   In READ COMMITTED, a concurrent writer of that row waits for the row lock and then re-checks the
  *   condition against the committed row, so two replicas can never both take the last tokens.
  * - Settlement: the ledger row (its request id unique), the daily roll-up (an upsert), and the release of
- *   the reservation (a DELETE … RETURNING, which only one process can win) in one transaction.
+ *   the reservation (a DELETE … RETURNING, which only one process can win) in one statement.
+ * The request path (reserve, settle) is one statement each, with data-modifying CTEs: a statement is its own
+ * transaction, so each costs one round trip and one commit instead of a checked-out connection's six or eight.
  * - The audit chain: appends take a transaction-scoped advisory lock, so each reads the head the previous
  *   one wrote; readers never wait for it. Reclaiming lapsed reservations takes another, so two replicas
  *   sweeping at once neither deadlock on key rows nor release a reservation twice.
@@ -18,9 +20,6 @@ import { auditRecord, costOf, nextAuditRow, GROUP_COLUMN, KEY_COLUMNS, keyRecord
 /** Advisory lock names, scoped to the schema so deployments sharing a database never wait on each other. */
 const lockOn = (name: string) => `SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':${name}'))`;
 
-const renewLease = (client: Queryable, holder: string, expiresAt: number) =>
-  client.query(`INSERT INTO process_leases (holder, expires_at) VALUES ($1, $2)
-    ON CONFLICT (holder) DO UPDATE SET expires_at = GREATEST(process_leases.expires_at, excluded.expires_at)`, [holder, expiresAt]);
 
 /** Deletes the reservations `where` selects and gives their tokens back to their keys; returns the tokens. */
 async function releaseReservations(client: Queryable, where: string, values: unknown[]): Promise<number> {
@@ -86,18 +85,20 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
     },
 
     async reserveBudget(reservation: BudgetReservation, renewLeaseTo) {
-      return db.transaction(async (client) => {
-        if (renewLeaseTo !== null) await renewLease(client, reservation.holder, renewLeaseTo);
-        const reserved = await client.query(`UPDATE api_keys SET reserved_tokens = reserved_tokens + $1
-          WHERE id = $2 AND (budget_tokens IS NULL OR budget_tokens - spent_tokens - reserved_tokens >= $1)`, [reservation.tokens, reservation.keyId]);
-        if (reserved.rowCount === 0) return false;
-        await client.query('INSERT INTO budget_reservations (id, key_id, tokens, holder, created_at) VALUES ($1, $2, $3, $4, $5)',
-          [reservation.id, reservation.keyId, reservation.tokens, reservation.holder, reservation.createdAt]);
-        return true;
-      });
+      // One statement, so one round trip and its own transaction: the lease renewal, the conditional UPDATE
+      // and the reservation row commit together or not at all.
+      const reserved = await db.query(`WITH lease AS (
+          INSERT INTO process_leases (holder, expires_at) SELECT $4, $6::bigint WHERE $6::bigint IS NOT NULL
+          ON CONFLICT (holder) DO UPDATE SET expires_at = GREATEST(process_leases.expires_at, excluded.expires_at)),
+        taken AS (UPDATE api_keys SET reserved_tokens = reserved_tokens + $3
+          WHERE id = $2 AND (budget_tokens IS NULL OR budget_tokens - spent_tokens - reserved_tokens >= $3) RETURNING id)
+        INSERT INTO budget_reservations (id, key_id, tokens, holder, created_at) SELECT $1, $2, $3, $4, $5 FROM taken`,
+      [reservation.id, reservation.keyId, reservation.tokens, reservation.holder, reservation.createdAt, renewLeaseTo]);
+      return reserved.rowCount === 1;
     },
     async renewLease(holder, expiresAt) {
-      await renewLease(db.pool, holder, expiresAt);
+      await db.query(`INSERT INTO process_leases (holder, expires_at) VALUES ($1, $2)
+        ON CONFLICT (holder) DO UPDATE SET expires_at = GREATEST(process_leases.expires_at, excluded.expires_at)`, [holder, expiresAt]);
     },
     async reclaimExpiredReservations(now) {
       return db.transaction(async (client) => {
@@ -117,34 +118,32 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
     },
 
     async recordUsage(usage: UsageRecord, settlement) {
-      return db.transaction(async (client) => {
-        // The name the client used wins: a price set on an alias applies to requests made through it.
-        const price = (await client.query('SELECT * FROM model_prices WHERE model IN ($1, $2) ORDER BY model = $1 DESC LIMIT 1', [usage.requestedModel, usage.model])).rows[0];
-        const cost = costOf(price, usage);
-        const inserted = await client.query(`INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, requested_model, model, user_id,
-          prompt_tokens, cache_hit_tokens, completion_tokens, reasoning_tokens, latency_ms, status, finish_reason, cost)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (request_id) DO NOTHING`, [
-          usage.requestId, usage.createdAt, usage.tenantId, usage.keyId, usage.requestedModel, usage.model, usage.userId, usage.promptTokens,
-          usage.cacheHitTokens, usage.completionTokens, usage.reasoningTokens, usage.latencyMs, usage.status, usage.finishReason, cost,
-        ]);
-        if (inserted.rowCount === 0) return cost;
-        await client.query(`INSERT INTO usage_daily (day, tenant_id, key_id, requested_model, model, user_id, requests, prompt_tokens,
-          cache_hit_tokens, completion_tokens, reasoning_tokens, cost) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11)
+      // The name the client used wins: a price set on an alias applies to requests made through it.
+      const price = (await db.query('SELECT * FROM model_prices WHERE model IN ($1, $2) ORDER BY model = $1 DESC LIMIT 1', [usage.requestedModel, usage.model])).rows[0];
+      const cost = costOf(price, usage);
+      // The ledger row, its roll-up and the settlement in one statement (one round trip, one transaction);
+      // a request id already recorded inserts nothing, and then nothing else happens either. A reservation
+      // already reclaimed (its holder's lease lapsed) has nothing left to release.
+      await db.query(`WITH ledger AS (
+          INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, requested_model, model, user_id, prompt_tokens, cache_hit_tokens,
+            completion_tokens, reasoning_tokens, latency_ms, status, finish_reason, cost)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (request_id) DO NOTHING RETURNING id),
+        daily AS (
+          INSERT INTO usage_daily (day, tenant_id, key_id, requested_model, model, user_id, requests, prompt_tokens, cache_hit_tokens,
+            completion_tokens, reasoning_tokens, cost)
+          SELECT $16, $3, COALESCE($4, ''), $5, $6, COALESCE($7, ''), 1, $8, $9, $10, $11, COALESCE($15, 0) FROM ledger
           ON CONFLICT (day, tenant_id, key_id, requested_model, model, user_id) DO UPDATE SET requests = usage_daily.requests + 1,
-          prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens, cache_hit_tokens = usage_daily.cache_hit_tokens + excluded.cache_hit_tokens,
-          completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
-          reasoning_tokens = usage_daily.reasoning_tokens + excluded.reasoning_tokens, cost = usage_daily.cost + excluded.cost`, [
-          utcDay(usage.createdAt), usage.tenantId, usage.keyId ?? '', usage.requestedModel, usage.model, usage.userId ?? '', usage.promptTokens,
-          usage.cacheHitTokens, usage.completionTokens, usage.reasoningTokens, cost ?? 0,
-        ]);
-        if (settlement) {
-          // A reservation already reclaimed (its holder's lease lapsed) has nothing left to release.
-          const taken = await client.query<{ tokens: number }>('DELETE FROM budget_reservations WHERE id = $1 RETURNING tokens', [settlement.reservationId]);
-          await client.query('UPDATE api_keys SET reserved_tokens = GREATEST(0, reserved_tokens - $1), spent_tokens = spent_tokens + $2 WHERE id = $3',
-            [taken.rows[0]?.tokens ?? 0, settlement.spentTokens, settlement.keyId]);
-        }
-        return cost;
-      });
+            prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens, cache_hit_tokens = usage_daily.cache_hit_tokens + excluded.cache_hit_tokens,
+            completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
+            reasoning_tokens = usage_daily.reasoning_tokens + excluded.reasoning_tokens, cost = usage_daily.cost + excluded.cost),
+        released AS (DELETE FROM budget_reservations WHERE id = $17 AND EXISTS (SELECT 1 FROM ledger) RETURNING tokens)
+        UPDATE api_keys SET reserved_tokens = GREATEST(0, reserved_tokens - COALESCE((SELECT tokens FROM released), 0)), spent_tokens = spent_tokens + $18
+        WHERE id = $19 AND EXISTS (SELECT 1 FROM ledger)`, [
+        usage.requestId, usage.createdAt, usage.tenantId, usage.keyId, usage.requestedModel, usage.model, usage.userId, usage.promptTokens,
+        usage.cacheHitTokens, usage.completionTokens, usage.reasoningTokens, usage.latencyMs, usage.status, usage.finishReason, cost, utcDay(usage.createdAt),
+        settlement?.reservationId ?? null, settlement?.spentTokens ?? 0, settlement?.keyId ?? null,
+      ]);
+      return cost;
     },
     async usage(query) {
       const where = ['true'];
