@@ -87,6 +87,8 @@ const FROM_PLATFORM: Record<PlatformErrorCode, ApiErrorCode> = {
   not_found: 'not_found',
   conflict: 'conflict',
   invalid: 'invalid_parameter',
+  // Shared state (Redis) that a request must be counted in could not be reached: a 503 that says when to retry.
+  unavailable: 'overloaded',
 };
 
 export function fromPlatformError(error: PlatformError): ApiError {

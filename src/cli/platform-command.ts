@@ -8,6 +8,17 @@ import { asksForHelp, defineCommand, helpText, nearest, parseCommandLine, type C
 import { DATA_DIR_OPTION } from './model-options.ts';
 import { formatTable } from './table.ts';
 
+/** Where the platform's state is: the data directory (its secret, and its SQLite file unless --database names a shared one). */
+export const STORE_OPTIONS = {
+  ...DATA_DIR_OPTION,
+  database: { type: 'string', default: process.env.SEEKSTACK_DATABASE, value: 'postgres://…', help: "a shared PostgreSQL database instead of the data directory's SQLite file (SEEKSTACK_DATABASE)" },
+} as const;
+
+export interface StoreLocation {
+  'data-dir': string;
+  database?: string;
+}
+
 /** The audit log's actor for changes made from this machine's shell. */
 export const CLI_ACTOR = `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`;
 
@@ -41,10 +52,10 @@ export async function dispatch(command: string, args: string[], subcommands: Rec
   return subcommand.run(rest);
 }
 
-export async function withPlatform(command: string, dataDir: string, body: (platform: Platform) => Promise<number>): Promise<number> {
+export async function withPlatform(command: string, location: StoreLocation, body: (platform: Platform) => Promise<number>): Promise<number> {
   let platform: Platform;
   try {
-    platform = await openPlatform(dataDir);
+    platform = await openPlatform(location['data-dir'], { databaseUrl: location.database });
   } catch (error) {
     console.error(`seekstack ${command}: ${(error as Error).message}`);
     return 1;
@@ -69,23 +80,23 @@ export function optionalCount(command: string, flag: string, value: string | und
   return undefined;
 }
 
-/** A `list` subcommand: options (always --data-dir), then one table of what `rows` reads from the platform. */
+/** A `list` subcommand: options (always where the store is), then one table of what `rows` reads from the platform. */
 export function listing<const T extends Record<string, OptionSpec>>(
   command: string,
   summary: string,
   options: T,
   header: string[],
-  rows: (platform: Platform, values: Record<keyof T | 'data-dir', string | boolean | undefined>) => Promise<string[][]>,
+  rows: (platform: Platform, values: Record<keyof T | keyof typeof STORE_OPTIONS, string | boolean | undefined>) => Promise<string[][]>,
 ): Subcommand {
-  const spec = defineCommand({ options: { ...DATA_DIR_OPTION, ...options } });
+  const spec = defineCommand({ options: { ...STORE_OPTIONS, ...options } });
   return {
     summary,
     spec,
     async run(args) {
       const parsed = parseCommandLine(command, args, spec.options, { allowPositionals: false });
       if (!parsed) return 2;
-      const values = parsed.values as unknown as Record<keyof T | 'data-dir', string | boolean | undefined>;
-      return withPlatform(command, values['data-dir'] as string, async (platform) => {
+      const values = parsed.values as unknown as Record<keyof T | keyof typeof STORE_OPTIONS, string | boolean | undefined>;
+      return withPlatform(command, values as unknown as StoreLocation, async (platform) => {
         console.log(formatTable([header, ...(await rows(platform, values))]));
         return 0;
       });

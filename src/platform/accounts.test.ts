@@ -9,7 +9,7 @@ import { openPlatform } from './platform.ts';
 async function open(t: TestContext) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-accounts-'));
   const platform = await openPlatform(dir);
-  const assistant = await openAssistant(dir, platform, { throttle: { maxFailuresPerName: 3 } });
+  const assistant = await openAssistant(platform, { throttle: { maxFailuresPerName: 3 } });
   t.after(async () => {
     await assistant.close();
     await platform.close();
@@ -39,7 +39,7 @@ describe('accounts', () => {
   it('on a server reachable from the network, lets no visitor sign up, not even the first; the operator creates accounts', async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-accounts-'));
     const platform = await openPlatform(dir, { isExposed: true });
-    const assistant = await openAssistant(dir, platform);
+    const assistant = await openAssistant(platform);
     t.after(async () => {
       await assistant.close();
       await platform.close();

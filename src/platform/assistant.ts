@@ -1,7 +1,7 @@
 /**
  * @module platform/assistant
- * Opens the assistant app's side of the platform over the same data directory: its store (a second
- * connection to the platform's database), accounts, history, the administrator's settings, and the
+ * Opens the assistant app's side of the platform: its store (a second connection to the platform's
+ * database, SQLite or PostgreSQL), accounts, history, the administrator's settings, and the
  * periodic sweep that applies retention periods and drops expired sessions.
  */
 import { AccountAdmin } from './account-admin.ts';
@@ -9,10 +9,8 @@ import { Accounts } from './accounts.ts';
 import { AppSettings } from './app-settings.ts';
 import { History } from './history.ts';
 import { LoginThrottle, type ThrottleLimits } from './login-throttle.ts';
-import { databaseFile, type Platform } from './platform.ts';
+import type { Platform } from './platform.ts';
 import type { AssistantStore } from '../store/assistant-store.ts';
-import { openSqlite } from '../store/sqlite.ts';
-import { createSqliteAssistantStore } from '../store/sqlite-assistant-store.ts';
 
 export interface Assistant {
   store: AssistantStore;
@@ -31,8 +29,8 @@ export interface AssistantOptions {
   throttle?: Partial<ThrottleLimits>;
 }
 
-export async function openAssistant(dataDir: string, platform: Platform, options: AssistantOptions = {}): Promise<Assistant> {
-  const store = createSqliteAssistantStore(openSqlite(databaseFile(dataDir)));
+export async function openAssistant(platform: Platform, options: AssistantOptions = {}): Promise<Assistant> {
+  const store = await platform.openAssistantStore();
   const settings = new AppSettings(store);
   const sweep = async (now = Date.now()) => {
     await store.deleteExpiredSessions(now);

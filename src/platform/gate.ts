@@ -4,13 +4,13 @@
  * (tenant + key), `admit` applies the key's model allow-list, rate limits and token budget and returns an
  * Admission, and the Admission's `settle` writes the ledger row and settles the budget when the request
  * ends, whichever way it ends. Budgets are reserved in the store (atomic there, so they hold across
- * processes) under this process's lease; rate windows are per process (a shared limiter belongs to the
- * scale-out tier).
+ * processes) under this process's lease; rate windows and concurrency are counted by the Limiter: in this
+ * process by default, in Redis (`--redis`) when several replicas must share them.
  */
 import { PlatformError } from './errors.ts';
 import { hashKey } from './keys.ts';
 import type { Lease } from './lease.ts';
-import { RateLimiter, type RateTicket } from './rate-limiter.ts';
+import { inProcessLimiter, type Limiter, type Ticket } from './rate-limiter.ts';
 import type { KeyRecord, PlatformStore, UsageRecord } from '../store/platform-store.ts';
 
 export interface Caller {
@@ -51,6 +51,8 @@ export interface GateOptions {
   openTenant: { id: number; name: string };
   /** This process's lease, under which its budget reservations are held. */
   lease: Lease;
+  /** Where rate windows and concurrency are counted (default: this process). */
+  limiter?: Limiter;
 }
 
 const BUDGET_RETRIES = 3;
@@ -74,11 +76,11 @@ export class Admission {
   readonly #gate: Gate;
   readonly #caller: Caller;
   readonly #request: AdmissionRequest;
-  readonly #ticket: RateTicket | null;
+  readonly #ticket: Ticket | null;
   readonly #startedAt = performance.now();
   #isSettled = false;
 
-  constructor(gate: Gate, caller: Caller, request: AdmissionRequest, ticket: RateTicket | null, maxTokensPerChoice: number, headers: Record<string, string>) {
+  constructor(gate: Gate, caller: Caller, request: AdmissionRequest, ticket: Ticket | null, maxTokensPerChoice: number, headers: Record<string, string>) {
     this.#gate = gate;
     this.#caller = caller;
     this.#request = request;
@@ -92,7 +94,8 @@ export class Admission {
     if (this.#isSettled) return;
     this.#isSettled = true;
     const usedTokens = outcome.promptTokens + outcome.completionTokens;
-    this.#ticket?.release(usedTokens);
+    // A release that fails (Redis gone) must not cost the ledger row: the slot's lease lapses on its own.
+    const released = Promise.resolve(this.#ticket?.release(usedTokens)).catch(() => {});
     const key = this.#caller.key;
     const record: UsageRecord = {
       requestId: this.#request.requestId,
@@ -106,7 +109,7 @@ export class Admission {
       latencyMs: performance.now() - this.#startedAt,
     };
     const settlement = key ? { keyId: key.id, reservationId: this.#request.requestId, spentTokens: usedTokens } : null;
-    await this.#gate.store.recordUsage(record, settlement);
+    await Promise.all([this.#gate.store.recordUsage(record, settlement), released]);
   }
 }
 
@@ -114,8 +117,7 @@ export class Gate {
   readonly store: PlatformStore;
   readonly #secret: Buffer;
   readonly #options: GateOptions;
-  readonly #limiter = new RateLimiter();
-  readonly #sweep: NodeJS.Timeout;
+  readonly #limiter: Limiter;
   /** Keys are never deleted, only revoked, so once one exists the answer stays yes. */
   #hasKeys = false;
 
@@ -123,11 +125,11 @@ export class Gate {
     this.store = store;
     this.#secret = secret;
     this.#options = options;
-    this.#sweep = setInterval(() => this.#limiter.sweep(), 60_000).unref();
+    this.#limiter = options.limiter ?? inProcessLimiter();
   }
 
-  close(): void {
-    clearInterval(this.#sweep);
+  async close(): Promise<void> {
+    await this.#limiter.close();
   }
 
   async isAuthRequired(): Promise<boolean> {
@@ -178,7 +180,7 @@ export class Gate {
     }
     const promptTokens = request.promptTokens ?? 0;
     const wantTokens = promptTokens + request.choices * request.maxTokensPerChoice;
-    const decision = this.#limiter.admit(key.id, key, wantTokens, Date.now(), request.userId);
+    const decision = await this.#limiter.admit(key.id, key, wantTokens, request.userId ?? '');
     if (!decision.isAdmitted) throw new PlatformError('rate_limited', decision.message, decision.headers);
     if (key.budgetTokens === null) {
       return new Admission(this, caller, request, decision.ticket, request.maxTokensPerChoice, decision.headers);
@@ -186,10 +188,11 @@ export class Gate {
     try {
       const reserved = await this.#reserveBudget(key, request.requestId, promptTokens, request.choices, wantTokens);
       const maxTokensPerChoice = Math.floor((reserved - promptTokens) / request.choices);
-      decision.ticket.setTokens(reserved);
+      // Failing to lower the window's count only over-counts this request (conservative); the reservation stands.
+      await Promise.resolve(decision.ticket.setTokens(reserved)).catch(() => {});
       return new Admission(this, caller, request, decision.ticket, maxTokensPerChoice, decision.headers);
     } catch (error) {
-      decision.ticket.release(0);
+      await Promise.resolve(decision.ticket.release(0)).catch(() => {});
       throw error;
     }
   }

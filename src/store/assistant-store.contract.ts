@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AssistantStore, NewUser } from './assistant-store.ts';
+import type { PlatformStore } from './platform-store.ts';
 
 export interface StoreUnderTest {
   store: AssistantStore;
@@ -13,6 +14,21 @@ export interface StoreUnderTest {
 }
 
 const DAY_MS = 86_400_000;
+
+let owners = 0;
+
+/** `newOwner` over a platform store on the same database: a tenant and a session-only key per call. */
+export function ownersIn(platform: PlatformStore): StoreUnderTest['newOwner'] {
+  return async () => {
+    owners++;
+    const tenant = await platform.createTenant(`owner-${owners}`, 1);
+    const key = await platform.createKey({
+      id: `key_${owners}`, tenantId: tenant.id, name: null, hash: Buffer.from(`hash-${owners}`), prefix: 'sk-test', isAdmin: false, isSessionOnly: true, createdAt: 1,
+      rpm: null, tpm: null, maxConcurrency: null, budgetTokens: null, models: null, expiresAt: null,
+    });
+    return { tenantId: tenant.id, keyId: key.id };
+  };
+}
 
 async function newUser(under: StoreUnderTest, username: string, overrides: Partial<NewUser> = {}) {
   const owner = await under.newOwner();

@@ -176,5 +176,13 @@ export function runStoreContract(name: string, newStore: () => Promise<PlatformS
       assert.equal(await store.lastAudit('z'), undefined);
       await store.close();
     });
+
+    it('keeps the first value claimed under a meta key', async () => {
+      const store = await newStore();
+      const claims = await Promise.all(['a', 'b', 'c'].map((value) => store.claimMeta('k', value)));
+      assert.equal(new Set(claims).size, 1, 'every claimant sees the same winner');
+      assert.equal(await store.claimMeta('k', 'd'), claims[0]);
+      await store.close();
+    });
   });
 }

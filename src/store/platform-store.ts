@@ -204,6 +204,9 @@ export interface PlatformStore {
   lastAudit(action: string): Promise<AuditRecord | undefined>;
   auditHead(): Promise<string | undefined>;
 
+  /** Stores `value` under `key` unless one is stored already (the first writer wins); returns the stored value. */
+  claimMeta(key: string, value: string): Promise<string>;
+
   close(): Promise<void>;
 }
 

@@ -4,44 +4,11 @@
  * `secure_delete` overwrites deleted rows in place, so a deleted conversation or account leaves no
  * ciphertext behind in free pages either.
  */
-import type { AssistantStore, ConversationRecord, ConversationSummary, NewUser, SessionRecord, UserRecord } from './assistant-store.ts';
+import type { AssistantStore, NewUser } from './assistant-store.ts';
+import { conversationRecord, conversationSummary, sessionRecord, userRecord, type Row } from './rows.ts';
 import type { SqliteDatabase } from './sqlite.ts';
 
 const DAY_MS = 86_400_000;
-
-function userRecord(row: Record<string, unknown>): UserRecord {
-  return {
-    id: row.id as number,
-    username: row.username as string,
-    tenantId: row.tenant_id as number,
-    keyId: row.key_id as string,
-    isAdmin: row.is_admin === 1,
-    passwordSalt: row.password_salt as Buffer,
-    passwordVerifier: row.password_verifier as Buffer,
-    keyByPassword: row.key_by_password as Buffer,
-    keyByRecovery: row.key_by_recovery as Buffer,
-    retentionDays: row.retention_days as number | null,
-    createdAt: row.created_at as number,
-    disabledAt: row.disabled_at as number | null,
-  };
-}
-
-function sessionRecord(row: Record<string, unknown>): SessionRecord {
-  return {
-    id: row.id as string,
-    userId: row.user_id as number,
-    tokenHash: row.token_hash as Buffer,
-    sealedKey: row.sealed_key as Buffer,
-    createdAt: row.created_at as number,
-    expiresAt: row.expires_at as number,
-  };
-}
-
-function summary(row: Record<string, unknown>): ConversationSummary {
-  return { id: row.id as string, userId: row.user_id as number, title: row.title as Buffer, createdAt: row.created_at as number, updatedAt: row.updated_at as number };
-}
-
-const conversation = (row: Record<string, unknown>): ConversationRecord => ({ ...summary(row), body: row.body as Buffer });
 
 export function createSqliteAssistantStore(db: SqliteDatabase): AssistantStore {
   db.pragma('secure_delete = ON');
@@ -65,18 +32,18 @@ export function createSqliteAssistantStore(db: SqliteDatabase): AssistantStore {
       return { ...user, id: Number(lastInsertRowid), disabledAt: null };
     },
     async user(id) {
-      const row = userById.get(id) as Record<string, unknown> | undefined;
+      const row = userById.get(id) as Row | undefined;
       return row && userRecord(row);
     },
     async userByName(username) {
-      const row = userByName.get(username) as Record<string, unknown> | undefined;
+      const row = userByName.get(username) as Row | undefined;
       return row && userRecord(row);
     },
     async countUsers() {
       return (db.prepare('SELECT COUNT(*) AS n FROM app_users').get() as { n: number }).n;
     },
     async listUsers() {
-      return (db.prepare('SELECT * FROM app_users ORDER BY id').all() as Record<string, unknown>[]).map(userRecord);
+      return (db.prepare('SELECT * FROM app_users ORDER BY id').all() as Row[]).map(userRecord);
     },
     async setDisabled(userId, at) {
       db.transaction(() => {
@@ -100,7 +67,7 @@ export function createSqliteAssistantStore(db: SqliteDatabase): AssistantStore {
         VALUES (@id, @userId, @tokenHash, @sealedKey, @createdAt, @expiresAt)`).run(session);
     },
     async session(id) {
-      const row = db.prepare('SELECT * FROM app_sessions WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+      const row = db.prepare('SELECT * FROM app_sessions WHERE id = ?').get(id) as Row | undefined;
       return row && sessionRecord(row);
     },
     async deleteSession(id) {
@@ -117,16 +84,16 @@ export function createSqliteAssistantStore(db: SqliteDatabase): AssistantStore {
       return upsertConversation.run(record).changes > 0;
     },
     async conversation(userId, id) {
-      const row = db.prepare('SELECT * FROM app_conversations WHERE id = ? AND user_id = ?').get(id, userId) as Record<string, unknown> | undefined;
-      return row && conversation(row);
+      const row = db.prepare('SELECT * FROM app_conversations WHERE id = ? AND user_id = ?').get(id, userId) as Row | undefined;
+      return row && conversationRecord(row);
     },
     async listConversations(userId) {
       const rows = db.prepare('SELECT id, user_id, title, created_at, updated_at FROM app_conversations WHERE user_id = ? ORDER BY updated_at DESC, id').all(userId);
-      return (rows as Record<string, unknown>[]).map(summary);
+      return (rows as Row[]).map(conversationSummary);
     },
     async allConversations(userId) {
       const rows = db.prepare('SELECT * FROM app_conversations WHERE user_id = ? ORDER BY updated_at DESC, id').all(userId);
-      return (rows as Record<string, unknown>[]).map(conversation);
+      return (rows as Row[]).map(conversationRecord);
     },
     async renameConversation(userId, id, title, updatedAt) {
       return db.prepare('UPDATE app_conversations SET title = ?, updated_at = ? WHERE id = ? AND user_id = ?').run(title, updatedAt, id, userId).changes > 0;

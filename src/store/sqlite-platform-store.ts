@@ -12,94 +12,12 @@ import {
   type AuditSealer,
   type BudgetReservation,
   type BudgetSettlement,
-  type KeyRecord,
-  type ModelPrice,
   type NewKey,
   type PlatformStore,
-  type TenantRecord,
-  type UsageQuery,
   type UsageRecord,
-  type UsageRow,
 } from './platform-store.ts';
+import { auditRecord, costOf, nextAuditRow, GROUP_COLUMN, KEY_COLUMNS, keyRecord, priceRecord, tenantRecord, USAGE_SUMS, usageRow, utcDay, type Row } from './rows.ts';
 import type { SqliteDatabase } from './sqlite.ts';
-
-interface KeyRow {
-  id: string;
-  tenant_id: number;
-  tenant_name: string;
-  name: string | null;
-  prefix: string;
-  is_admin: number;
-  session_only: number;
-  rpm: number | null;
-  tpm: number | null;
-  max_concurrency: number | null;
-  max_concurrency_per_user: number | null;
-  budget_tokens: number | null;
-  spent_tokens: number;
-  reserved_tokens: number;
-  models: string | null;
-  expires_at: number | null;
-  revoked_at: number | null;
-  created_at: number;
-}
-
-const KEY_COLUMNS = `k.id, k.tenant_id, t.name AS tenant_name, k.name, k.prefix, k.is_admin, k.session_only, k.rpm, k.tpm, k.max_concurrency,
-  k.max_concurrency_per_user, k.budget_tokens, k.spent_tokens, k.reserved_tokens, k.models, k.expires_at, k.revoked_at, k.created_at
-  FROM api_keys k JOIN tenants t ON t.id = k.tenant_id`;
-
-function keyRecord(row: KeyRow): KeyRecord {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    tenantName: row.tenant_name,
-    name: row.name,
-    prefix: row.prefix,
-    isAdmin: row.is_admin === 1,
-    isSessionOnly: row.session_only === 1,
-    rpm: row.rpm,
-    tpm: row.tpm,
-    maxConcurrency: row.max_concurrency,
-    maxConcurrencyPerUser: row.max_concurrency_per_user,
-    budgetTokens: row.budget_tokens,
-    spentTokens: row.spent_tokens,
-    reservedTokens: row.reserved_tokens,
-    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    createdAt: row.created_at,
-  };
-}
-
-function tenantRecord(row: { id: number; name: string; created_at: number }): TenantRecord {
-  return { id: row.id, name: row.name, createdAt: row.created_at };
-}
-
-function auditRecord(row: Record<string, unknown>): AuditRecord {
-  return {
-    id: row.id as number,
-    createdAt: row.created_at as number,
-    actor: row.actor as string,
-    action: row.action as string,
-    target: row.target as string,
-    details: row.details as string,
-    prevHash: row.prev_hash as string,
-    hash: row.hash as string,
-  };
-}
-
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-const GROUP_COLUMN: Record<UsageQuery['by'], string> = {
-  day: 'u.day',
-  model: 'u.model',
-  requested_model: 'u.requested_model',
-  key: 'u.key_id',
-  tenant: 't.name',
-  user: 'u.user_id',
-};
 
 export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
   const statements = new Map<string, Statement>();
@@ -159,12 +77,7 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
   });
 
   const record = db.transaction((usage: UsageRecord, settlement: BudgetSettlement | null): number | null => {
-    const price = priceOf.get(usage) as { cache_hit_per_m: number; cache_miss_per_m: number; output_per_m: number } | undefined;
-    const cost = price
-      ? (usage.cacheHitTokens * price.cache_hit_per_m +
-          (usage.promptTokens - usage.cacheHitTokens) * price.cache_miss_per_m +
-          usage.completionTokens * price.output_per_m) / 1e6
-      : null;
+    const cost = costOf(priceOf.get(usage) as Row | undefined, usage);
     const inserted = insertLedger.run({ ...usage, cost });
     if (inserted.changes === 0) return cost;
     upsertDaily.run({ ...usage, day: utcDay(usage.createdAt), keyId: usage.keyId ?? '', userIdOrEmpty: usage.userId ?? '', costOrZero: cost ?? 0 });
@@ -178,15 +91,7 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
 
   const appendAudit = db.transaction((entry: AuditEntry, createdAt: number, seal: AuditSealer): AuditRecord => {
     const last = sql('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
-    const row = {
-      id: (last?.id ?? 0) + 1,
-      createdAt,
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target,
-      details: JSON.stringify(entry.details),
-      prevHash: last?.hash ?? '',
-    };
+    const row = nextAuditRow(last, entry, createdAt);
     const { hash, head } = seal(row);
     sql(`INSERT INTO audit_log (id, created_at, actor, action, target, details, prev_hash, hash)
       VALUES (@id, @createdAt, @actor, @action, @target, @details, @prevHash, @hash)`).run({ ...row, hash });
@@ -198,7 +103,7 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     async createTenant(name, createdAt) {
       try {
         const row = sql('INSERT INTO tenants (name, created_at) VALUES (?, ?) RETURNING *').get(name, createdAt);
-        return tenantRecord(row as { id: number; name: string; created_at: number });
+        return tenantRecord(row as Row);
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError(`the tenant '${name}' already exists`);
         throw error;
@@ -206,10 +111,10 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     },
     async tenant(name) {
       const row = sql('SELECT * FROM tenants WHERE name = ?').get(name);
-      return row ? tenantRecord(row as { id: number; name: string; created_at: number }) : undefined;
+      return row ? tenantRecord(row as Row) : undefined;
     },
     async listTenants() {
-      return (sql('SELECT * FROM tenants ORDER BY id').all() as Array<{ id: number; name: string; created_at: number }>).map(tenantRecord);
+      return (sql('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(tenantRecord);
     },
 
     async createKey(key) {
@@ -222,21 +127,21 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
         isSessionOnly: key.isSessionOnly ? 1 : 0,
         models: key.models === null ? null : JSON.stringify(key.models),
       });
-      return keyRecord(sql(`SELECT ${KEY_COLUMNS} WHERE k.id = ?`).get(key.id) as KeyRow);
+      return keyRecord(sql(`SELECT ${KEY_COLUMNS} WHERE k.id = ?`).get(key.id) as Row);
     },
     async keyByHash(hash) {
       const row = sql(`SELECT ${KEY_COLUMNS} WHERE k.hash = ?`).get(hash);
-      return row ? keyRecord(row as KeyRow) : undefined;
+      return row ? keyRecord(row as Row) : undefined;
     },
     async key(id) {
       const row = sql(`SELECT ${KEY_COLUMNS} WHERE k.id = ?`).get(id);
-      return row ? keyRecord(row as KeyRow) : undefined;
+      return row ? keyRecord(row as Row) : undefined;
     },
     async listKeys(tenantId) {
       const rows = tenantId === undefined
         ? sql(`SELECT ${KEY_COLUMNS} ORDER BY k.created_at, k.id`).all()
         : sql(`SELECT ${KEY_COLUMNS} WHERE k.tenant_id = ? ORDER BY k.created_at, k.id`).all(tenantId);
-      return (rows as KeyRow[]).map(keyRecord);
+      return (rows as Row[]).map(keyRecord);
     },
     async revokeKey(id, revokedAt) {
       return sql('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(revokedAt, id).changes === 1;
@@ -270,20 +175,10 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
       if (query.tenantId !== undefined) where.push('u.tenant_id = @tenantId');
       if (query.sinceDay !== undefined) where.push('u.day >= @sinceDay');
       const group = GROUP_COLUMN[query.by];
-      const rows = sql(`SELECT ${group} AS grp, SUM(u.requests) AS requests, SUM(u.prompt_tokens) AS prompt_tokens,
-        SUM(u.cache_hit_tokens) AS cache_hit_tokens, SUM(u.completion_tokens) AS completion_tokens,
-        SUM(u.reasoning_tokens) AS reasoning_tokens, SUM(u.cost) AS cost
+      const rows = sql(`SELECT ${group} AS grp, ${USAGE_SUMS}
         FROM usage_daily u JOIN tenants t ON t.id = u.tenant_id WHERE ${where.join(' AND ')} GROUP BY grp ORDER BY grp`)
-        .all({ tenantId: query.tenantId, sinceDay: query.sinceDay }) as Array<Record<string, number | string>>;
-      return rows.map((row): UsageRow => ({
-        group: String(row.grp),
-        requests: Number(row.requests),
-        promptTokens: Number(row.prompt_tokens),
-        cacheHitTokens: Number(row.cache_hit_tokens),
-        completionTokens: Number(row.completion_tokens),
-        reasoningTokens: Number(row.reasoning_tokens),
-        cost: Number(row.cost),
-      }));
+        .all({ tenantId: query.tenantId, sinceDay: query.sinceDay }) as Row[];
+      return rows.map(usageRow);
     },
     async ledgerCount() {
       return sql('SELECT COUNT(*) FROM usage_ledger').pluck().get() as number;
@@ -296,27 +191,26 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
         cache_miss_per_m = excluded.cache_miss_per_m, output_per_m = excluded.output_per_m`).run(price);
     },
     async listPrices() {
-      return (sql('SELECT * FROM model_prices ORDER BY model').all() as Array<Record<string, unknown>>).map((row): ModelPrice => ({
-        model: row.model as string,
-        currency: row.currency as string,
-        cacheHitPerM: row.cache_hit_per_m as number,
-        cacheMissPerM: row.cache_miss_per_m as number,
-        outputPerM: row.output_per_m as number,
-      }));
+      return (sql('SELECT * FROM model_prices ORDER BY model').all() as Row[]).map(priceRecord);
     },
 
     async appendAudit(entry, createdAt, seal) {
       return appendAudit.immediate(entry, createdAt, seal);
     },
     async auditLog() {
-      return (sql('SELECT * FROM audit_log ORDER BY id').all() as Array<Record<string, unknown>>).map(auditRecord);
+      return (sql('SELECT * FROM audit_log ORDER BY id').all() as Row[]).map(auditRecord);
     },
     async lastAudit(action) {
       const row = sql('SELECT * FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1').get(action);
-      return row ? auditRecord(row as Record<string, unknown>) : undefined;
+      return row ? auditRecord(row as Row) : undefined;
     },
     async auditHead() {
       return sql(`SELECT value FROM meta WHERE key = 'audit_head'`).pluck().get() as string | undefined;
+    },
+
+    async claimMeta(key, value) {
+      sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(key, value);
+      return sql('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string;
     },
 
     async close() {

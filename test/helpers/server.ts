@@ -37,7 +37,7 @@ export async function startServer(
   );
   const dataDir = options.dataDir ?? scratchDir();
   const platform = await openPlatform(dataDir, { checkpointInBackground: true });
-  const assistant = options.assistant ? await openAssistant(dataDir, platform) : undefined;
+  const assistant = options.assistant ? await openAssistant(platform) : undefined;
   const library = options.library ? { dataDir, configFor: (modelPath: string) => engineConfig(modelPath, { numSlots: 4, ...options.engine }) } : undefined;
   const app = await buildServer({ models, platform, assistant, library, keepAliveMs: options.keepAliveMs, bodyLimitBytes: options.bodyLimitBytes, requestTimeoutMs: options.requestTimeoutMs, metricsToken: options.metricsToken });
   await app.listen({ host: '127.0.0.1', port: 0 });

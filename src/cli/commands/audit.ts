@@ -1,17 +1,16 @@
 /** `seekstack audit verify | list`: the hash-chained audit log of key, tenant, price and configuration changes. */
 import { parseCommandLine } from '../args.ts';
-import { DATA_DIR_OPTION } from '../model-options.ts';
-import { dispatch, listing, withPlatform } from '../platform-command.ts';
+import { STORE_OPTIONS, dispatch, listing, withPlatform } from '../platform-command.ts';
 
 export function run(args: string[]): Promise<number> {
   return dispatch('audit', args, {
     verify: {
       summary: 'check every row of the audit log against its hash chain and the recorded head',
-      spec: { options: DATA_DIR_OPTION, notes: 'exit code 1 when any row was edited or deleted' },
+      spec: { options: STORE_OPTIONS, notes: 'exit code 1 when any row was edited or deleted' },
       async run(rest) {
-        const parsed = parseCommandLine('audit verify', rest, DATA_DIR_OPTION, { allowPositionals: false });
+        const parsed = parseCommandLine('audit verify', rest, STORE_OPTIONS, { allowPositionals: false });
         if (!parsed) return 2;
-        return withPlatform('audit verify', parsed.values['data-dir'], async ({ admin }) => {
+        return withPlatform('audit verify', parsed.values, async ({ admin }) => {
           const verdict = await admin.verifyAudit();
           if (verdict.isValid) {
             console.log(`audit log intact: ${verdict.rows} rows, chain and head verified`);

@@ -5,11 +5,10 @@
 import { parseDuration } from '../../platform/keys.ts';
 import type { KeyRecord } from '../../store/platform-store.ts';
 import { parseCommandLine } from '../args.ts';
-import { DATA_DIR_OPTION } from '../model-options.ts';
-import { CLI_ACTOR, dispatch, listing, optionalCount, withPlatform } from '../platform-command.ts';
+import { CLI_ACTOR, STORE_OPTIONS, dispatch, listing, optionalCount, withPlatform } from '../platform-command.ts';
 
 const CREATE_OPTIONS = {
-  ...DATA_DIR_OPTION,
+  ...STORE_OPTIONS,
   tenant: { type: 'string', value: 'name', help: 'the tenant the key belongs to (required)' },
   name: { type: 'string', value: 'text', help: 'a label for the key' },
   rpm: { type: 'string', value: 'N', help: 'requests per minute at most' },
@@ -47,7 +46,7 @@ async function create(rest: string[]): Promise<number> {
     return 2;
   }
   const models = values.models === undefined ? null : values.models.split(',').map((m) => m.trim()).filter(Boolean);
-  return withPlatform('keys create', values['data-dir'], async ({ admin }) => {
+  return withPlatform('keys create', values, async ({ admin }) => {
     const { secret, key } = await admin.createKey(
       { tenant: values.tenant!, name: values.name ?? null, rpm, tpm, maxConcurrency, maxConcurrencyPerUser, budgetTokens, models, expiresInMs, isAdmin: values.admin },
       CLI_ACTOR,
@@ -68,13 +67,13 @@ const list = listing('keys list', 'every key with its limits and status', { tena
 });
 
 async function revoke(rest: string[]): Promise<number> {
-  const parsed = parseCommandLine('keys revoke', rest, DATA_DIR_OPTION);
+  const parsed = parseCommandLine('keys revoke', rest, STORE_OPTIONS);
   if (!parsed) return 2;
   if (parsed.positionals.length !== 1) {
     console.error('seekstack keys revoke: give exactly one key id (seekstack keys list shows them)');
     return 2;
   }
-  return withPlatform('keys revoke', parsed.values['data-dir'], async ({ admin }) => {
+  return withPlatform('keys revoke', parsed.values, async ({ admin }) => {
     const key = await admin.revokeKey(parsed.positionals[0], CLI_ACTOR);
     console.log(`revoked ${key.id} (tenant ${key.tenantName}); requests with it are refused from now on`);
     return 0;
@@ -85,6 +84,6 @@ export function run(args: string[]): Promise<number> {
   return dispatch('keys', args, {
     create: { summary: 'create a key (its secret is printed once)', spec: { options: CREATE_OPTIONS }, run: create },
     list,
-    revoke: { summary: 'revoke a key: requests with it are refused from now on', spec: { operands: '<key id>', options: DATA_DIR_OPTION }, run: revoke },
+    revoke: { summary: 'revoke a key: requests with it are refused from now on', spec: { operands: '<key id>', options: STORE_OPTIONS }, run: revoke },
   });
 }

@@ -1,10 +1,9 @@
 /** `seekstack prices set <model> … | list`: per-model prices per million tokens, which give the ledger its cost. */
 import { parseCommandLine } from '../args.ts';
-import { DATA_DIR_OPTION } from '../model-options.ts';
-import { CLI_ACTOR, dispatch, listing, withPlatform } from '../platform-command.ts';
+import { CLI_ACTOR, STORE_OPTIONS, dispatch, listing, withPlatform } from '../platform-command.ts';
 
 const SET_OPTIONS = {
-  ...DATA_DIR_OPTION,
+  ...STORE_OPTIONS,
   currency: { type: 'string', default: 'USD', value: 'code', help: 'the currency of the prices' },
   'cache-hit': { type: 'string', value: 'P', help: 'price per million prompt tokens served from the prefix cache' },
   'cache-miss': { type: 'string', value: 'P', help: 'price per million prompt tokens computed' },
@@ -26,7 +25,7 @@ export function run(args: string[]): Promise<number> {
           console.error(`seekstack prices set: ${positionals.length !== 1 ? 'give exactly one model name' : `--${bad![0]} must be a price ≥ 0 per million tokens`}`);
           return 2;
         }
-        return withPlatform('prices set', values['data-dir'], async ({ admin }) => {
+        return withPlatform('prices set', values, async ({ admin }) => {
           const [[, cacheHitPerM], [, cacheMissPerM], [, outputPerM]] = prices;
           await admin.setPrice({ model: positionals[0], currency: values.currency, cacheHitPerM, cacheMissPerM, outputPerM }, CLI_ACTOR);
           console.log(`priced ${positionals[0]}; requests from now on are costed at these prices`);

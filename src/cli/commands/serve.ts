@@ -13,6 +13,7 @@ import { listModels } from '../../models/library.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import { openAssistant } from '../../platform/assistant.ts';
 import { openPlatform, type Platform } from '../../platform/platform.ts';
+import { redactUrl } from '../../store/redact-url.ts';
 import { DEFAULT_MODEL } from '../../models/bundled.ts';
 import { parseThreads, positiveInteger } from '../model-options.ts';
 import { usableCores } from '../../engine/threads/cpu-cores.ts';
@@ -46,6 +47,9 @@ export const spec = defineCommand({
     'request-timeout': { type: 'string', default: env('REQUEST_TIMEOUT') ?? '60s', value: 'duration', help: 'how long a request may take to arrive' },
     'lease-ttl': { type: 'string', default: env('LEASE_TTL') ?? '30s', value: 'duration', help: "how long this process's budget reservations outlive it" },
     'metrics-token': { type: 'string', default: env('METRICS_TOKEN'), value: 'secret', help: 'the bearer token a metrics scraper sends' },
+    database: { type: 'string', default: env('DATABASE'), value: 'postgres://…', help: "a PostgreSQL database shared by replicas, instead of the data directory's SQLite file" },
+    redis: { type: 'string', default: env('REDIS'), value: 'redis://…', help: 'count rate limits and concurrency in this Redis, shared by replicas (default: in this process)' },
+    'redis-prefix': { type: 'string', default: env('REDIS_PREFIX') ?? 'seekstack:', value: 'text', help: 'prepended to every Redis key' },
   },
   notes: 'Every option also reads SEEKSTACK_<NAME> from the environment (SEEKSTACK_PORT, SEEKSTACK_MODEL=a.gguf,b.gguf…).',
 });
@@ -57,8 +61,11 @@ function isLoopback(host: string): boolean {
 
 /** What the audit log records as the server's configuration (changes are audited at start). */
 function auditedConfiguration(values: Record<string, unknown>, modelPaths: string[]) {
-  // Whether a metrics token is set is configuration; the token itself is a secret.
-  return { ...values, model: modelPaths.map((p) => path.resolve(p)), 'metrics-token': values['metrics-token'] === undefined ? undefined : '(set)' };
+  // Whether a metrics token is set is configuration; the token itself is a secret, as are passwords in URLs.
+  const url = (value: unknown) => (typeof value === 'string' ? redactUrl(value) : undefined);
+  return {
+    ...values, model: modelPaths.map((p) => path.resolve(p)), 'metrics-token': values['metrics-token'] === undefined ? undefined : '(set)', database: url(values.database), redis: url(values.redis),
+  };
 }
 
 /** Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped, not fatal. */
@@ -134,6 +141,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     platform = await openPlatform(values['data-dir'], {
       isAuthRequired: values.auth === 'required', isExposed: !isLoopback(values.host), checkpointInBackground: true, leaseTtlMs: durations['lease-ttl'],
+      databaseUrl: values.database, redisUrl: values.redis, redisPrefix: values['redis-prefix'],
     });
   } catch (error) {
     console.error(`seekstack serve: ${(error as Error).message}`);
@@ -177,7 +185,7 @@ export async function run(args: string[]): Promise<number> {
   for (const { name, reason } of models.skipped) console.error(`seekstack serve: skipping the local model ${name}: ${reason}`);
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
-  const assistant = await openAssistant(values['data-dir'], platform);
+  const assistant = await openAssistant(platform);
   const app = await buildServer({
     models, platform, assistant, library: { dataDir: values['data-dir'], configFor }, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
   });
@@ -194,7 +202,8 @@ export async function run(args: string[]): Promise<number> {
   const keepAlive = modelKeepAliveMs < 0 ? 'never unloaded' : `unloaded after ${values['model-keep-alive']} idle`;
   console.log(`load   at most ${maxLoaded} at once, ${keepAlive}, memory limit ${formatBytes(memoryLimitBytes)}`);
   const auth = (await platform.gate.isAuthRequired()) ? 'API keys required' : 'open (no API keys yet; loopback only)';
-  console.log(`auth   ${auth}; data in ${values['data-dir']}`);
+  const state = values.database === undefined ? `data in ${values['data-dir']}` : `state in ${redactUrl(values.database)} (secret in ${values['data-dir']})`;
+  console.log(`auth   ${auth}; ${state}${values.redis === undefined ? '' : `; limits in ${redactUrl(values.redis)}`}`);
   const origin = `http://${values.host.includes(':') ? `[${values.host}]` : values.host}:${port}`;
   console.log(`app    ${origin}/  (the assistant: chat with visible reasoning)`);
   if ((await assistant.store.countUsers()) === 0 && (await platform.gate.isClosed())) {

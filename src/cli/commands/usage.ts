@@ -6,13 +6,12 @@
 import { MAX_SINCE_DAYS, sinceDay } from '../../platform/admin.ts';
 import type { UsageGrouping } from '../../store/platform-store.ts';
 import { defineCommand, parseCommandArgs } from '../args.ts';
-import { DATA_DIR_OPTION } from '../model-options.ts';
-import { withPlatform } from '../platform-command.ts';
+import { STORE_OPTIONS, withPlatform } from '../platform-command.ts';
 import { formatTable } from '../table.ts';
 
 export const spec = defineCommand({
   options: {
-    ...DATA_DIR_OPTION,
+    ...STORE_OPTIONS,
     tenant: { type: 'string', value: 'name', help: "only this tenant's usage" },
     since: { type: 'string', value: '7d|YYYY-MM-DD', help: 'from this day on' },
     by: { type: 'string', default: 'day', value: 'day|model|requested_model|key|tenant', help: 'how rows are grouped' },
@@ -39,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack usage: --since takes a date (YYYY-MM-DD) or a number of days up to ${MAX_SINCE_DAYS} (7d), got '${values.since}'`);
     return 2;
   }
-  return withPlatform('usage', values['data-dir'], async ({ admin }) => {
+  return withPlatform('usage', values, async ({ admin }) => {
     const rows = await admin.usage({ tenant: values.tenant, sinceDay: since, by: values.by as UsageGrouping });
     if (values.json) {
       console.log(JSON.stringify(rows));

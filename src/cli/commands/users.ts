@@ -7,8 +7,7 @@
 import { createInterface } from 'node:readline';
 import { openAssistant } from '../../platform/assistant.ts';
 import { parseCommandLine } from '../args.ts';
-import { DATA_DIR_OPTION } from '../model-options.ts';
-import { CLI_ACTOR, dispatch, listing, withPlatform } from '../platform-command.ts';
+import { CLI_ACTOR, STORE_OPTIONS, dispatch, listing, withPlatform } from '../platform-command.ts';
 
 /** One line of standard input; on a terminal the prompt is shown and the typing is not echoed. */
 async function readPassword(prompt: string): Promise<string> {
@@ -27,7 +26,7 @@ async function readPassword(prompt: string): Promise<string> {
   }
 }
 
-const CREATE_OPTIONS = { ...DATA_DIR_OPTION, admin: { type: 'boolean', default: false, help: 'an administrator of the assistant app' } } as const;
+const CREATE_OPTIONS = { ...STORE_OPTIONS, admin: { type: 'boolean', default: false, help: 'an administrator of the assistant app' } } as const;
 
 async function create(rest: string[]): Promise<number> {
   const parsed = parseCommandLine('users create', rest, CREATE_OPTIONS);
@@ -38,8 +37,8 @@ async function create(rest: string[]): Promise<number> {
   }
   const [username] = parsed.positionals;
   const password = await readPassword(`password for ${username}: `);
-  return withPlatform('users create', parsed.values['data-dir'], async (platform) => {
-    const assistant = await openAssistant(parsed.values['data-dir'], platform);
+  return withPlatform('users create', parsed.values, async (platform) => {
+    const assistant = await openAssistant(platform);
     try {
       const { user, recoveryKey } = await assistant.accounts.createAccount(username, password, { isAdmin: parsed.values.admin, actor: CLI_ACTOR });
       console.log(`recovery key: ${recoveryKey}`);
@@ -51,8 +50,8 @@ async function create(rest: string[]): Promise<number> {
   });
 }
 
-const list = listing('users list', "the assistant app's accounts with their usage", {}, ['USERNAME', 'ROLE', 'STATUS', 'TENANT', 'REQUESTS', 'TOKENS USED', 'CREATED'], async (platform, values) => {
-  const assistant = await openAssistant(values['data-dir'] as string, platform);
+const list = listing('users list', "the assistant app's accounts with their usage", {}, ['USERNAME', 'ROLE', 'STATUS', 'TENANT', 'REQUESTS', 'TOKENS USED', 'CREATED'], async (platform) => {
+  const assistant = await openAssistant(platform);
   try {
     return (await assistant.accountAdmin.list()).map(({ user, key, usage }) => [
       user.username, user.isAdmin ? 'admin' : 'user', user.disabledAt === null ? 'active' : 'disabled', key?.tenantName ?? '-',
