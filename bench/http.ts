@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildServer } from '../src/api/server.ts';
 import type { EngineClient } from '../src/engine/client.ts';
-import { ModelRegistry } from '../src/engine/registry.ts';
+import { ModelRegistry } from '../src/routing/registry.ts';
 import { openPlatform } from '../src/platform/platform.ts';
 import { latencies } from './latency.ts';
 import { aggregateRate, benchEngineConfig, GREEDY, timeStream } from './engine.ts';

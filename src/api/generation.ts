@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EngineClient, GenerateInput, Generation } from '../engine/client.ts';
 import { EngineError } from '../engine/errors.ts';
-import type { ModelLease, ModelMatch, ServedModel } from '../engine/registry.ts';
+import type { ModelLease, ModelMatch, ServedModel } from '../routing/registry.ts';
 import type { SamplingParams, StepEvent, Usage } from '../engine/types.ts';
 import { isModelAllowed, type Admission } from '../platform/gate.ts';
 import { ApiError, fromEngineError } from './errors.ts';

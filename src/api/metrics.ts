@@ -7,7 +7,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineHealth } from '../engine/client.ts';
 import type { EngineStats } from '../engine/protocol.ts';
-import type { ModelRegistry, ModelState } from '../engine/registry.ts';
+import type { ModelRegistry, ModelState } from '../routing/registry.ts';
 import type { Usage } from '../engine/types.ts';
 
 const LOADED: Record<ModelState, number> = { unloaded: 0, loading: 0.5, loaded: 1 };

@@ -7,7 +7,7 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { EngineConfig } from '../engine/protocol.ts';
-import type { ModelRegistry } from '../engine/registry.ts';
+import type { ModelRegistry } from '../routing/registry.ts';
 import { PlatformError } from '../platform/errors.ts';
 import type { Assistant } from '../platform/assistant.ts';
 import type { Caller } from '../platform/gate.ts';

@@ -8,7 +8,7 @@ import { defineCommand, parseCommandArgs } from '../args.ts';
 import { buildServer } from '../../api/server.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { EngineConfig } from '../../engine/protocol.ts';
-import { ModelRegistry, UnknownAliasTargetError, type ModelSource } from '../../engine/registry.ts';
+import { ModelRegistry, UnknownAliasTargetError, type ModelSource } from '../../routing/registry.ts';
 import { listModels } from '../../models/library.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import { openAssistant } from '../../platform/assistant.ts';

@@ -1,5 +1,5 @@
 /**
- * @module engine/registry
+ * @module routing/registry
  * Every model one server can serve, each loaded into its own engine process on first use, and the names
  * clients may use for them: the library name, the GGUF's general.name, the file name (with or without
  * .gguf), DeepSeek's names (`deepseek-chat` / `deepseek-reasoner`: thinking off / on; `deepseek-v4-flash` /
@@ -12,10 +12,10 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { estimateModelMemory } from '../models/memory.ts';
 import { formatBytes } from '../models/units.ts';
-import { EngineClient, type EngineClientOptions } from './client.ts';
-import { EngineError } from './errors.ts';
-import { validateModelFile } from './model-file.ts';
-import type { EngineConfig, ModelInfo } from './protocol.ts';
+import { EngineClient, type EngineClientOptions } from '../engine/client.ts';
+import { EngineError } from '../engine/errors.ts';
+import { validateModelFile } from '../engine/model-file.ts';
+import type { EngineConfig, ModelInfo } from '../engine/protocol.ts';
 import { planLoad, type LoadPlan, type Resident } from './residency.ts';
 
 /** A loaded model, as a request uses it. */
