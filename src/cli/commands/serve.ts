@@ -152,9 +152,14 @@ function auditedConfiguration(values: Record<string, unknown>, modelPaths: strin
   return { ...values, model: modelPaths.map((p) => path.resolve(p)), 'metrics-token': values['metrics-token'] === undefined ? undefined : '(set)' };
 }
 
-/** Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped, not fatal. */
-function localSources(dataDir: string, configFor: (modelPath: string) => EngineConfig): ModelSource[] {
-  return listModels(dataDir).map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
+/**
+ * Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped,
+ * not fatal. The bundled demo model only when asked: a gateway's default model is its upstreams' first.
+ */
+function localSources(dataDir: string, configFor: (modelPath: string) => EngineConfig, withBundled: boolean): ModelSource[] {
+  return listModels(dataDir)
+    .filter((model) => withBundled || !model.isBundled)
+    .map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
 }
 
 /** `--alias name=model`, repeatable: null (after saying why) when one is malformed. */
@@ -277,7 +282,7 @@ export async function run(args: string[]): Promise<number> {
   });
   let models: ModelRegistry;
   try {
-    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor)];
+    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor, upstreams === undefined || modelPaths.length > 0)];
     models = await ModelRegistry.start(sources, {
       maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart }, hasUpstreams: upstreams !== undefined,
     });
