@@ -95,6 +95,28 @@ describe('a gateway in front of three Seekstack nodes', () => {
     assert.ok(again.prompt_cache_hit_tokens > 0, 'alpha still hits its own');
   });
 
+  it('serves the remote model on Anthropic\'s and Ollama\'s APIs through the same path', async () => {
+    const cluster = await gateway({ healthIntervalMs: 3_600_000 });
+    const key = await keyFor(cluster, 'zeta');
+    const { routed } = watch(cluster);
+    const origin = cluster.baseURL.replace(/\/v1$/, '');
+    const anthropic = await fetch(`${origin}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key.secret, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model, max_tokens: 3, messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    assert.equal(anthropic.status, 200);
+    assert.equal(((await anthropic.json()) as { type: string }).type, 'message');
+    const ollama = await fetch(`${origin}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ model, stream: false, messages: [{ role: 'user', content: 'hello' }], options: { num_predict: 3 } }),
+    });
+    assert.equal(ollama.status, 200);
+    assert.equal(((await ollama.json()) as { done: boolean }).done, true);
+    assert.equal(routed.length, 2, 'both went through the router');
+  });
+
   it('lets only the node token name a cache namespace', async () => {
     const node = nodes[0];
     const origin = new URL(node.url).origin;
