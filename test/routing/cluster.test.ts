@@ -5,12 +5,15 @@
  * again once back; failures before the first token are retried elsewhere; an upstream's 429 is passed on.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import OpenAI, { APIError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { NODE_TOKEN, nodeSpec, startGateway, startNode, type Gateway, type Node } from '../helpers/nodes.ts';
+import { BIN } from '../helpers/serve-process.ts';
 import { startServer } from '../helpers/server.ts';
 
 interface Routed {
@@ -201,6 +204,10 @@ describe('a gateway in front of three Seekstack nodes', () => {
     assert.match(metrics, /seekstack_upstream_breaker_state\{upstream="c"\} 1/);
     assert.match(metrics, /seekstack_upstream_errors_total\{upstream="c",model="[^"]+",kind="unreachable"\} 2/);
     assert.match(metrics, /seekstack_upstream_requests_total\{upstream="a",model="[^"]+",routed_by="round-robin"\} \d/);
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'ps', '--url', cluster.baseURL, '--api-key', client.secret]);
+    assert.match(stdout, /^UPSTREAM\s+KIND\s+URL\s+HEALTH\s+BREAKER/m);
+    assert.match(stdout, /^c\s+seekstack\s+http:\/\/127\.0\.0\.1:\d+\/\s+\S+\s+open\s+0\s/m);
+    assert.match(stdout, /^a\s+seekstack\s+\S+\s+healthy\s+closed\s+0\s+\S+/m);
   });
 });
 
