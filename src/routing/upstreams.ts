@@ -7,8 +7,9 @@
  * Each upstream has a circuit breaker fed by passive failures and active health checks, an optional cap
  * on requests in flight, and its model list refreshed periodically into the model registry.
  *
- * Emits `routed` (upstream, model, by), `failed` (upstream, model, kind) and `answered` (upstream, model,
- * seconds to the upstream's acceptance) for metrics.
+ * Emits `routed` (upstream, model, by), `failed` (upstream, model, kind), `answered` (upstream, model,
+ * seconds to the upstream's acceptance) and `finished` (upstream, model, seconds to the end of its stream)
+ * for metrics and benchmarks.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -191,6 +192,7 @@ export class UpstreamPool extends EventEmitter {
           generation.push(event as StepEvent);
         }
         upstream.breaker.onSuccess();
+        this.emit('finished', upstream.spec.name, model, (performance.now() - startedAt) / 1000);
         return;
       } catch (error) {
         if (signal?.aborted) {
