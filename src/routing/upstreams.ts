@@ -43,7 +43,8 @@ export const DEFAULT_UPSTREAM_OPTIONS: UpstreamOptions = {
   breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 },
   healthIntervalMs: 5000,
   refreshIntervalMs: 30_000,
-  connectTimeoutMs: 10_000,
+  // A node answers once its engine has queued the request; an overloaded one took over 10 s here (2 busy cores).
+  connectTimeoutMs: 30_000,
   maxCachedCharsPerUpstream: 32 * 2 ** 20,
 };
 
