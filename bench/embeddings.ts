@@ -9,7 +9,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { buildServer } from '../src/api/server.ts';
 import { synthModel } from '../src/engine/gguf/synth.ts';
-import { ModelRegistry } from '../src/engine/registry.ts';
+import { ModelRegistry } from '../src/routing/registry.ts';
 import { openPlatform } from '../src/platform/platform.ts';
 
 const INPUTS_PER_REQUEST = [1, 16, 64];

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildServer } from '../src/api/server.ts';
 import type { EngineClient } from '../src/engine/client.ts';
-import { ModelRegistry } from '../src/engine/registry.ts';
+import { ModelRegistry } from '../src/routing/registry.ts';
 import { openPlatform } from '../src/platform/platform.ts';
 import { latencies } from './latency.ts';
 import { aggregateRate, benchEngineConfig, GREEDY, timeStream } from './engine.ts';
@@ -82,7 +82,7 @@ export async function runHttpBench() {
     // V8 optimises the server's and the client's per-token code only after a few thousand tokens; until
     // then each token costs the HTTP side about twice its steady CPU, which a long-running server never pays.
     for (let round = 0; round < WARM_UP_ROUNDS; round++) {
-      await engineRate(model.client, WARM_UP_STREAMS, -1 - round);
+      await engineRate(model.client as EngineClient, WARM_UP_STREAMS, -1 - round);
       await viaHttp(WARM_UP_STREAMS, -1 - round);
       await viaAnthropic(WARM_UP_STREAMS, -1 - round);
     }
@@ -91,7 +91,7 @@ export async function runHttpBench() {
     for (const n of STREAMS) {
       const pairs: { engine: number; http: number; anthropic: number }[] = [];
       for (let pair = 0; pair < PAIRS; pair++, round++) {
-        pairs.push({ engine: await engineRate(model.client, n, round), http: await viaHttp(n, round), anthropic: await viaAnthropic(n, round) });
+        pairs.push({ engine: await engineRate(model.client as EngineClient, n, round), http: await viaHttp(n, round), anthropic: await viaAnthropic(n, round) });
       }
       const engine = mean(pairs.map((p) => p.engine));
       const http = mean(pairs.map((p) => p.http));

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: runs each section, prints its tables and writes bench/results/<section>.json.
  * Ratios (batched vs single, cached vs cold) are measured within one run, since the machine is shared.
- * `npm run bench -- engine` runs one section (engine, http, platform, robustness, embeddings, shared-state); BENCH_THREADS=N sets the engine threads (default: all cores).
+ * `npm run bench -- engine` runs one section (engine, http, platform, robustness, embeddings, shared-state, cluster); BENCH_THREADS=N sets the engine threads (default: all cores).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { runClusterBench } from './cluster.ts';
 import { runEmbeddingsBench } from './embeddings.ts';
 import { runEngineBench } from './engine.ts';
 import { runHttpBench } from './http.ts';
@@ -12,7 +13,7 @@ import { runPlatformBench } from './platform.ts';
 import { runRobustnessBench } from './robustness.ts';
 import { runSharedStateBench } from './shared-state.ts';
 
-const SECTIONS: Record<string, () => Promise<unknown>> = { engine: runEngineBench, http: runHttpBench, platform: runPlatformBench, robustness: runRobustnessBench, embeddings: runEmbeddingsBench, 'shared-state': runSharedStateBench };
+const SECTIONS: Record<string, () => Promise<unknown>> = { engine: runEngineBench, http: runHttpBench, platform: runPlatformBench, robustness: runRobustnessBench, embeddings: runEmbeddingsBench, 'shared-state': runSharedStateBench, cluster: runClusterBench };
 
 const wanted = process.argv.slice(2);
 const resultsDir = path.join(import.meta.dirname, 'results');

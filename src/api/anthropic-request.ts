@@ -6,7 +6,7 @@
  * prefix completion (Anthropic's prefill), tool_choice any/tool → required/named, and Claude model names
  * → the DeepSeek names they map to, as DeepSeek's Anthropic API maps them.
  */
-import type { ModelRegistry } from '../engine/registry.ts';
+import type { ModelRegistry } from '../routing/registry.ts';
 import { ApiError } from './errors.ts';
 import type { AnthropicContentBlock, AnthropicCountTokensRequest, AnthropicMessage, AnthropicMessagesRequest } from './schemas/anthropic.ts';
 import type { ChatMessage, ChatRequest } from './schemas/chat.ts';

@@ -8,7 +8,7 @@ import { jsonGrammar, UnsupportedSchemaError } from '../chat/grammar/index.ts';
 import { GrammarCompiler, type GrammarJob } from '../chat/grammar/compiler.ts';
 import type { GenerateInput } from '../engine/client.ts';
 import type { ModelInfo } from '../engine/protocol.ts';
-import type { ResolvedModel } from '../engine/registry.ts';
+import type { ResolvedModel } from '../routing/registry.ts';
 import { ApiError } from './errors.ts';
 import type { ChatRequest } from './schemas/chat.ts';
 

@@ -48,7 +48,7 @@ export async function runEmbeddings(context: AppContext, request: FastifyRequest
   try {
     embeddings = await model.client.embed(inputs, ask.truncate);
   } catch (error) {
-    const apiError = error instanceof EngineError ? fromEngineError(error.code, error.message) : error;
+    const apiError = error instanceof EngineError ? fromEngineError(error) : error;
     await admission.settle({ ...outcome, promptTokens: 0, status: apiError instanceof ApiError ? apiError.status : 500 });
     throw apiError;
   }

@@ -3,7 +3,8 @@
  * Every error a client can see, by code, with its HTTP status and OpenAI/DeepSeek error type (after
  * Fastify's lib/errors.js). Bodies always have DeepSeek's shape: {"error": {message, type, param, code}}.
  */
-import type { EngineErrorCode } from '../engine/errors.ts';
+import type { EngineError, EngineErrorCode } from '../engine/errors.ts';
+import { UpstreamError } from '../routing/errors.ts';
 import type { PlatformError, PlatformErrorCode } from '../platform/errors.ts';
 
 const CATALOG = {
@@ -95,6 +96,14 @@ export function fromPlatformError(error: PlatformError): ApiError {
   return new ApiError(FROM_PLATFORM[error.code], error.message, null, error.headers);
 }
 
-export function fromEngineError(code: EngineErrorCode, message: string): ApiError {
-  return new ApiError(FROM_ENGINE[code], message);
+/**
+ * An engine's error as the API answers it. An upstream's own 429 or 503 is passed on as such, with its
+ * Retry-After (one second when it gave none, so a client's retry still waits).
+ */
+export function fromEngineError(error: EngineError): ApiError {
+  if (error instanceof UpstreamError && (error.status === 429 || error.status === 503) && error.kind === 'refused') {
+    const headers = { 'retry-after': String(error.retryAfterSeconds ?? 1) };
+    return new ApiError(error.status === 429 ? 'rate_limited' : 'overloaded', error.message, null, headers);
+  }
+  return new ApiError(FROM_ENGINE[error.code], error.message);
 }

@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EngineClient, GenerateInput, Generation } from '../engine/client.ts';
+import type { GenerateInput, Generation } from '../engine/client.ts';
+import type { ModelClient } from '../routing/model-client.ts';
 import { EngineError } from '../engine/errors.ts';
-import type { ModelLease, ModelMatch, ServedModel } from '../engine/registry.ts';
+import type { ModelLease, ModelMatch, ServedModel } from '../routing/registry.ts';
 import type { SamplingParams, StepEvent, Usage } from '../engine/types.ts';
 import { isModelAllowed, type Admission } from '../platform/gate.ts';
 import { ApiError, fromEngineError } from './errors.ts';
@@ -161,7 +162,7 @@ const CLIENT_CLOSED = 499;
  * settled (ledger row, budget) before the generator finishes, so a client that saw the end of its
  * response finds it in the ledger.
  */
-export async function runChoices(client: EngineClient, inputs: GenerateInput[], signal: AbortSignal, options: RunOptions): Promise<AsyncGenerator<ChoiceEvent>> {
+export async function runChoices(client: ModelClient, inputs: GenerateInput[], signal: AbortSignal, options: RunOptions): Promise<AsyncGenerator<ChoiceEvent>> {
   const start = performance.now();
   const refused = new AbortController();
   const generations = inputs.map((input) => client.generate(input, AbortSignal.any([signal, refused.signal])));
@@ -177,7 +178,7 @@ export async function runChoices(client: EngineClient, inputs: GenerateInput[], 
 }
 
 function toApiError(error: unknown): unknown {
-  return error instanceof EngineError ? fromEngineError(error.code, error.message) : error;
+  return error instanceof EngineError ? fromEngineError(error) : error;
 }
 
 async function* choiceEvents(generations: Generation[], start: number, options: RunOptions): AsyncGenerator<ChoiceEvent> {
@@ -266,7 +267,7 @@ export async function acquireModel(context: AppContext, request: FastifyRequest,
   try {
     return await context.models.acquire(match, options);
   } catch (error) {
-    throw error instanceof EngineError ? fromEngineError(error.code, error.message) : error;
+    throw error instanceof EngineError ? fromEngineError(error) : error;
   }
 }
 

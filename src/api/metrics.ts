@@ -1,17 +1,21 @@
 /**
  * @module api/metrics
  * Prometheus metrics, one registry per server: requests by route and status, token counters, time to
- * first token and inter-token latency, which models are loaded, and engine gauges from each loaded
- * engine's last heartbeat.
+ * first token and inter-token latency, which models are loaded, engine gauges from each loaded
+ * engine's last heartbeat, and per upstream: requests (routed by cache, load or round-robin), failures,
+ * latency to the upstream's acceptance, requests in flight, health and breaker state.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineHealth } from '../engine/client.ts';
 import type { EngineStats } from '../engine/protocol.ts';
-import type { ModelRegistry, ModelState } from '../engine/registry.ts';
+import type { BreakerState } from '../routing/breaker.ts';
+import type { ModelRegistry, ModelState } from '../routing/registry.ts';
+import type { UpstreamPool } from '../routing/upstreams.ts';
 import type { Usage } from '../engine/types.ts';
 
 const LOADED: Record<ModelState, number> = { unloaded: 0, loading: 0.5, loaded: 1 };
 const STALLED: Record<EngineHealth['status'], number> = { ok: 0, restarting: 0.5, stalled: 1 };
+const BREAKER: Record<BreakerState, number> = { closed: 0, 'half-open': 0.5, open: 1 };
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class Metrics {
@@ -23,7 +27,7 @@ export class Metrics {
   readonly timeToFirstToken = new Histogram({ name: 'seekstack_time_to_first_token_seconds', help: 'Time from request to first generated token', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly interTokenLatency = new Histogram({ name: 'seekstack_inter_token_latency_seconds', help: 'Time between generated tokens of one stream', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
 
-  constructor(models: ModelRegistry) {
+  constructor(models: ModelRegistry, upstreams?: UpstreamPool) {
     // Read from each engine's last heartbeat, never asked at scrape time: a scrape must answer even
     // when an engine is stuck, and that is when its figures matter most.
     const registers = [this.registry];
@@ -67,6 +71,25 @@ export class Metrics {
         for (const model of models.list()) this.set({ model: model.id }, LOADED[model.state]);
       },
     });
+    if (upstreams) this.#observe(upstreams);
+  }
+
+  #observe(pool: UpstreamPool): void {
+    const registers = [this.registry];
+    const routed = new Counter({ name: 'seekstack_upstream_requests_total', help: 'Requests sent to each upstream, by how the router chose it (cache, load, round-robin)', labelNames: ['upstream', 'model', 'routed_by'], registers });
+    const failed = new Counter({ name: 'seekstack_upstream_errors_total', help: 'Failed attempts on each upstream: unreachable (counts against its breaker), refused (its own 429/503), rejected (the request was at fault)', labelNames: ['upstream', 'model', 'kind'], registers });
+    const latency = new Histogram({ name: 'seekstack_upstream_latency_seconds', help: 'Time from sending a request to the upstream until it accepted it', labelNames: ['upstream'], buckets: [0.001, 0.0025, ...LATENCY_BUCKETS], registers });
+    pool.on('routed', (upstream: string, model: string, by: string) => routed.inc({ upstream, model, routed_by: by }));
+    pool.on('failed', (upstream: string, model: string, kind: string) => failed.inc({ upstream, model, kind }));
+    pool.on('answered', (upstream: string, _model: string, seconds: number) => latency.observe({ upstream }, seconds));
+    const gauge = (name: string, help: string, read: (u: ReturnType<UpstreamPool['snapshot']>[number]) => number) =>
+      new Gauge({ name, help, labelNames: ['upstream'], registers, collect() {
+        this.reset();
+        for (const upstream of pool.snapshot()) this.set({ upstream: upstream.name }, read(upstream));
+      } });
+    gauge('seekstack_upstream_breaker_state', 'Circuit breaker of each upstream: closed (0), half-open (0.5), open (1)', (u) => BREAKER[u.breaker]);
+    gauge('seekstack_upstream_in_flight', 'Requests in flight to each upstream', (u) => u.inFlight);
+    gauge('seekstack_upstream_healthy', 'Whether the last active health check of each upstream passed', (u) => (u.isHealthy ? 1 : 0));
   }
 
   recordUsage(model: string, usage: Usage): void {

@@ -22,7 +22,8 @@ export async function isAdminRequest(platform: Platform, request: FastifyRequest
   }
 }
 
-function isBearer(authorization: string | undefined, token: string): boolean {
+/** Whether the Authorization header is `Bearer <token>`, compared in constant time. */
+export function isBearer(authorization: string | undefined, token: string): boolean {
   const sent = Buffer.from(/^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? '');
   const expected = Buffer.from(token);
   return sent.length === expected.length && timingSafeEqual(sent, expected);

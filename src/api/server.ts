@@ -7,7 +7,8 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { EngineConfig } from '../engine/protocol.ts';
-import type { ModelRegistry } from '../engine/registry.ts';
+import type { ModelRegistry } from '../routing/registry.ts';
+import type { UpstreamPool } from '../routing/upstreams.ts';
 import { PlatformError } from '../platform/errors.ts';
 import type { Assistant } from '../platform/assistant.ts';
 import type { Caller } from '../platform/gate.ts';
@@ -35,6 +36,7 @@ import { ollamaGenerateRoutes } from './routes/ollama-generate.ts';
 import { ollamaModelRoutes, ollamaVersionRoute } from './routes/ollama-models.ts';
 import { ollamaError } from './ollama/stream.ts';
 import { VERSION } from '../version.ts';
+import { nodeRoutes } from './routes/node.ts';
 import { psRoutes } from './routes/ps.ts';
 import { useStrictSchemas } from './schemas/strict.ts';
 import { validationError } from './validation-error.ts';
@@ -48,6 +50,10 @@ declare module 'fastify' {
 
 export interface ServerOptions {
   models: ModelRegistry;
+  /** The remote inference servers whose models `models` also serves (for `ps` and /metrics). */
+  upstreams?: UpstreamPool;
+  /** Serve as a node behind a gateway: the /node routes, opened by this token (`--role node --node-token`). */
+  nodeToken?: string;
   platform: Platform;
   /** The assistant web app (served at `/`, its API under /app/api); without it the server is API only. */
   assistant?: Assistant;
@@ -71,6 +77,7 @@ export interface ModelLibrary {
 
 export interface AppContext {
   models: ModelRegistry;
+  upstreams?: UpstreamPool;
   platform: Platform;
   assistant?: Assistant;
   library?: ModelLibrary;
@@ -96,7 +103,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   useStrictSchemas(app);
   const openApi = collectOpenApi(app);
   const assistant = options.assistant;
-  const context: AppContext = { models: options.models, platform: options.platform, assistant, library: options.library, metrics: new Metrics(options.models), keepAliveMs: options.keepAliveMs ?? 5000 };
+  const context: AppContext = {
+    models: options.models, upstreams: options.upstreams, platform: options.platform, assistant, library: options.library,
+    metrics: new Metrics(options.models, options.upstreams), keepAliveMs: options.keepAliveMs ?? 5000,
+  };
 
   // Only JSON bodies: Fastify's text/plain parser would turn a mislabelled body into a confusing 400.
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -151,6 +161,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       embeddingRoutes(scope, context);
     }, { prefix });
   }
+  const nodeToken = options.nodeToken;
+  if (nodeToken !== undefined) await app.register(async (scope) => nodeRoutes(scope, context, nodeToken), { prefix: '/node' });
   ollamaVersionRoute(app, VERSION);
   await app.register(async (scope) => {
     scope.addHook('onRequest', authenticate);
@@ -184,6 +196,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   app.addHook('onClose', async () => {
     await assistant?.close();
+    context.upstreams?.close();
     await context.models.close();
     await context.platform.close();
   });

@@ -1,3 +1,4 @@
+import type { EngineClient } from '../../src/engine/client.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import OpenAI, { APIError, BadRequestError, InternalServerError, UnprocessableEntityError } from 'openai';
@@ -68,7 +69,7 @@ describe('bad input gets a clear error and the server keeps serving', () => {
       }
     }
     assert.equal(chunks, 5);
-    const { client } = server.models.list()[0];
+    const client = server.models.list()[0].client as EngineClient | undefined;
     assert.ok(client, 'the default model stays loaded');
     for (let i = 0; i < 50 && (await client.stats()).numRunning > 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal((await client.stats()).numRunning, 0, 'the slot was freed');
@@ -78,7 +79,7 @@ describe('bad input gets a clear error and the server keeps serving', () => {
 
   it('answers 503 when the engine dies mid-request, and serves again after the restart', async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')]);
-    const { client } = server.models.list()[0];
+    const client = server.models.list()[0].client as EngineClient | undefined;
     assert.ok(client, 'the default model is loaded at start');
     // ignore_eos keeps it generating until the kill, whatever the random model samples.
     const pending = server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'long' }], max_tokens: 100000, ignore_eos: true } as never);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { APIError } from 'openai';
-import { ModelRegistry } from '../../src/engine/registry.ts';
+import { ModelRegistry } from '../../src/routing/registry.ts';
 import { engineConfig } from '../helpers/engine.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

@@ -3,6 +3,7 @@
  * reported and replaced, requests wait out a restart, and every refusal has its real status, streamed
  * or not.
  */
+import type { EngineClient } from '../../src/engine/client.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { APIError } from 'openai';
@@ -106,7 +107,7 @@ describe('no request holds up another', () => {
 describe('a frozen engine', () => {
   it('is reported by /health, keeps /metrics answering, and is replaced by the supervisor', TIMEOUT, async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')], { registry: { engine: { stallTimeoutMs: 1000, stallRestartMs: 4000 } } });
-    const { client } = server.models.list()[0];
+    const client = server.models.list()[0].client as EngineClient | undefined;
     assert.ok(client);
     const health = async () => {
       const res = await fetch(`${server.origin}/health`);
@@ -138,7 +139,7 @@ describe('a frozen engine', () => {
 
   it('makes the requests that arrive during a restart wait for it, instead of failing them', TIMEOUT, async (t) => {
     const server = await startServer(t, [await tinyModel('qwen2')]);
-    const { client } = server.models.list()[0];
+    const client = server.models.list()[0].client as EngineClient | undefined;
     assert.ok(client);
     const restarted = new Promise((resolve) => client.once('restart', resolve));
     process.kill(client.pid as number, 'SIGKILL');

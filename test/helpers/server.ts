@@ -3,7 +3,7 @@ import os from 'node:os';
 import { after, before } from 'node:test';
 import OpenAI from 'openai';
 import { buildServer } from '../../src/api/server.ts';
-import { ModelRegistry, type RegistryOptions } from '../../src/engine/registry.ts';
+import { ModelRegistry, type RegistryOptions } from '../../src/routing/registry.ts';
 import { openAssistant, type Assistant } from '../../src/platform/assistant.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { engineConfig } from './engine.ts';

@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RenderedChat, ToolCallFormat } from '../../chat/index.ts';
 import type { GenerateInput } from '../../engine/client.ts';
-import type { ModelLease } from '../../engine/registry.ts';
+import type { ModelLease } from '../../routing/registry.ts';
 import type { SampledToken, StepEvent, Usage } from '../../engine/types.ts';
 import { ChatChoice, type ChoiceDelta } from '../chat-choice.ts';
 

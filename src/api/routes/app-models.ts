@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { EngineError } from '../../engine/errors.ts';
-import { DEEPSEEK_NAMES } from '../../engine/registry.ts';
+import { DEEPSEEK_NAMES } from '../../routing/registry.ts';
 import { isModelAllowed } from '../../platform/gate.ts';
 import { fromEngineError } from '../errors.ts';
 import { acquireModel } from '../generation.ts';
@@ -50,7 +50,7 @@ export function appModelRoutes(app: FastifyInstance, context: AppContext): void 
     using lease = await acquireModel(context, request, request.body.model);
     // A text far past the context is refused by the engine without tokenizing all of it: context_length_exceeded.
     const tokens = await lease.model.client.tokenize(request.body.text, false).catch((error: unknown) =>
-      Promise.reject(error instanceof EngineError ? fromEngineError(error.code, error.message) : error));
+      Promise.reject(error instanceof EngineError ? fromEngineError(error) : error));
     return { model: lease.model.id, tokens: tokens.length, context_length: lease.model.info.maxSeqLen };
   });
 }

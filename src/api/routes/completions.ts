@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerateInput } from '../../engine/client.ts';
-import type { ServedModel } from '../../engine/registry.ts';
+import type { ServedModel } from '../../routing/registry.ts';
 import type { SampledToken, Usage } from '../../engine/types.ts';
 import { ApiError } from '../errors.ts';
 import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';

@@ -5,7 +5,7 @@
  * server holds, so with keys they need an admin key. /api/version is registered open, beside /health.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServableModel } from '../../engine/registry.ts';
+import type { ServableModel } from '../../routing/registry.ts';
 import type { PullEvent } from '../../models/download.ts';
 import { ModelError, type ModelErrorCode } from '../../models/errors.ts';
 import { removeModel } from '../../models/library.ts';

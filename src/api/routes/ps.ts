@@ -1,12 +1,13 @@
 /**
  * GET /ps: the models loaded (or loading) now, as `ollama ps` shows them: memory estimate, slots, requests
  * holding the model, idle time and when keep-alive unloads it. Only models the caller's key may use.
+ * Then the upstreams: health, breaker, requests in flight and the models each serves.
  */
 import type { FastifyInstance } from 'fastify';
 import { isModelAllowed } from '../../platform/gate.ts';
 import type { AppContext } from '../server.ts';
 
-export function psRoutes(app: FastifyInstance, { models }: AppContext): void {
+export function psRoutes(app: FastifyInstance, { models, upstreams }: AppContext): void {
   app.get('/ps', async (request) => {
     const now = Date.now();
     const { maxLoaded, memoryLimitBytes } = models.options;
@@ -37,6 +38,19 @@ export function psRoutes(app: FastifyInstance, { models }: AppContext): void {
           // Null while requests hold it, or when keep-alive never unloads.
           expires_in_seconds: m.numLeases === 0 && models.keepAliveOf(m) >= 0 ? Math.max(0, m.lastUsedAt + models.keepAliveOf(m) - now) / 1000 : null,
         })),
+      // The servers remote models are routed to; only an admin key sees their addresses.
+      upstreams: (upstreams?.snapshot() ?? []).map((u) => ({
+        name: u.name,
+        url: request.caller.key === null || request.caller.key.isAdmin ? u.url : null,
+        kind: u.kind,
+        healthy: u.isHealthy,
+        breaker: u.breaker,
+        in_flight: u.inFlight,
+        max_in_flight: u.maxInFlight,
+        models: u.models.filter((id) => isModelAllowed(request.caller.key, id, id)),
+        cached_chars: u.cachedChars,
+        last_error: u.lastError,
+      })),
     };
   });
 }

@@ -1,6 +1,7 @@
 /**
  * `seekstack ps`: the models a running server has loaded, as `ollama ps` shows them: memory estimate,
- * context, slots, requests in flight, idle time and when keep-alive unloads each. Reads GET /v1/ps.
+ * context, slots, requests in flight, idle time and when keep-alive unloads each; then its upstreams:
+ * health, breaker, requests in flight and models. Reads GET /v1/ps.
  */
 import { formatBytes, formatDuration } from '../../models/units.ts';
 import { defineCommand, parseCommandArgs } from '../args.ts';
@@ -25,6 +26,17 @@ interface PsBody {
     active_requests: number;
     idle_seconds: number;
     expires_in_seconds: number | null;
+  }>;
+  upstreams?: Array<{
+    name: string;
+    url: string | null;
+    kind: string;
+    healthy: boolean;
+    breaker: string;
+    in_flight: number;
+    max_in_flight: number | null;
+    models: string[];
+    last_error: string | null;
   }>;
 }
 
@@ -58,5 +70,19 @@ export async function run(args: string[]): Promise<number> {
   ]);
   console.log(formatTable([['NAME', 'STATE', 'MEMORY', 'CONTEXT', 'SLOTS', 'REQUESTS', 'IDLE', 'UNLOADS IN'], ...rows]));
   console.log(`\n${formatBytes(body.memory_used_bytes)} of the ${formatBytes(body.memory_limit_bytes)} memory limit in use; at most ${body.max_loaded} loaded at once`);
+  const upstreams = body.upstreams ?? [];
+  if (upstreams.length > 0) {
+    const upstreamRows = upstreams.map((u) => [
+      u.name,
+      u.kind,
+      u.url ?? '-',
+      u.healthy ? 'healthy' : 'down',
+      u.breaker,
+      u.max_in_flight === null ? String(u.in_flight) : `${u.in_flight}/${u.max_in_flight}`,
+      u.models.join(', ') || '-',
+      u.last_error ?? '',
+    ]);
+    console.log(`\n${formatTable([['UPSTREAM', 'KIND', 'URL', 'HEALTH', 'BREAKER', 'IN FLIGHT', 'MODELS', 'LAST ERROR'], ...upstreamRows])}`);
+  }
   return 0;
 }

@@ -1,14 +1,21 @@
 /**
- * `seekstack serve`: the DeepSeek/OpenAI-compatible HTTP API over one engine process per model.
- * Every option also reads an environment variable (SEEKSTACK_<NAME>), so containers need no flags.
+ * `seekstack serve`: the DeepSeek/OpenAI-compatible HTTP API over one engine process per model, and over
+ * the models of remote upstreams (`--upstream`), routed by prefix cache and load. `--role node` serves as
+ * an upstream of another Seekstack. Every option also reads an environment variable (SEEKSTACK_<NAME>)
+ * and a key of the config file (`--config`); the command line wins over the file, the file over the
+ * environment.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { defineCommand, parseCommandArgs } from '../args.ts';
+import { defineCommand, parseCommandArgs, type OptionSpec } from '../args.ts';
 import { buildServer } from '../../api/server.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { EngineConfig } from '../../engine/protocol.ts';
-import { ModelRegistry, UnknownAliasTargetError, type ModelSource } from '../../engine/registry.ts';
+import { ModelRegistry, UnknownAliasTargetError, type ModelSource } from '../../routing/registry.ts';
+import { ROUTING_POLICIES, type RoutingPolicy } from '../../routing/router.ts';
+import { parseUpstreamSpec, UpstreamSpecError, type UpstreamSpec } from '../../routing/upstream-spec.ts';
+import { DEFAULT_UPSTREAM_OPTIONS, UpstreamPool } from '../../routing/upstreams.ts';
+import { ConfigFileError, configArgs } from '../config-file.ts';
 import { listModels } from '../../models/library.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import { openAssistant } from '../../platform/assistant.ts';
@@ -50,9 +57,93 @@ export const spec = defineCommand({
     database: { type: 'string', default: env('DATABASE'), value: 'postgres://…', help: "a PostgreSQL database shared by replicas, instead of the data directory's SQLite file" },
     redis: { type: 'string', default: env('REDIS'), value: 'redis://…', help: 'count rate limits and concurrency in this Redis, shared by replicas (default: in this process)' },
     'redis-prefix': { type: 'string', default: env('REDIS_PREFIX') ?? 'seekstack:', value: 'text', help: 'prepended to every Redis key' },
+    config: { type: 'string', default: env('CONFIG'), value: 'file.yaml', help: 'read these options from a YAML file (keys as the options, without dashes)' },
+    upstream: { type: 'string', multiple: true, value: 'name=URL[,key=…][,kind=…][,max=N][,template=FILE]', help: 'a remote server whose models this one serves (repeatable; kind: seekstack, vllm, sglang, llama-server)' },
+    routing: { type: 'string', default: env('ROUTING') ?? 'cache', value: 'cache|round-robin', help: "how a remote model's upstream is picked" },
+    'route-balance': { type: 'string', default: env('ROUTE_BALANCE') ?? '4', value: 'N', help: 'requests in flight above the least loaded upstream past which the cache no longer decides' },
+    'upstream-health-interval': { type: 'string', default: env('UPSTREAM_HEALTH_INTERVAL') ?? '5s', value: 'duration', help: "how often each upstream's health is checked" },
+    'upstream-refresh': { type: 'string', default: env('UPSTREAM_REFRESH') ?? '30s', value: 'duration', help: "how often each upstream's models are listed again" },
+    'upstream-failures': { type: 'string', default: env('UPSTREAM_FAILURES') ?? '3', value: 'N', help: "failures in a row that open an upstream's circuit breaker" },
+    'upstream-cooldown': { type: 'string', default: env('UPSTREAM_COOLDOWN') ?? '5s', value: 'duration', help: 'how long an open breaker waits before a trial request' },
+    role: { type: 'string', default: env('ROLE') ?? 'server', value: 'server|node', help: 'node: serve as an upstream of another Seekstack (needs --node-token)' },
+    'node-token': { type: 'string', default: env('NODE_TOKEN'), value: 'secret', help: "the token a gateway sends a node; only it may name a request's tenant cache namespace" },
+    'drain-timeout': { type: 'string', default: env('DRAIN_TIMEOUT') ?? '30s', value: 'duration', help: 'on SIGTERM, how long requests in flight may take to finish' },
   },
-  notes: 'Every option also reads SEEKSTACK_<NAME> from the environment (SEEKSTACK_PORT, SEEKSTACK_MODEL=a.gguf,b.gguf…).',
+  notes:
+    'Every option also reads SEEKSTACK_<NAME> from the environment (SEEKSTACK_PORT, SEEKSTACK_MODEL=a.gguf,b.gguf…) and a key of the --config file; ' +
+    'the command line wins over the file, the file over the environment.',
 });
+
+type ServeValues = NonNullable<ReturnType<typeof parseCommandArgs<typeof spec.options>>>;
+
+/** The options as defined, without their defaults: what a command line or a file sets itself. */
+const WITHOUT_DEFAULTS = Object.fromEntries(
+  Object.entries(spec.options as Record<string, OptionSpec>).map(([name, { default: _, ...option }]) => [name, option]),
+) as Record<string, OptionSpec>;
+
+/** Defaults (and the environment), then the config file, then the command line; `isSet` says whether the file or the command line set an option. */
+function serveValues(args: string[]): { values: ServeValues; isSet: (name: keyof ServeValues) => boolean } | null {
+  const cli = parseCommandArgs('serve', args, WITHOUT_DEFAULTS);
+  if (!cli) return null;
+  const defaults = parseCommandArgs('serve', [], spec.options) as ServeValues;
+  const file = (cli.config ?? defaults.config) as string | undefined;
+  const merged = (fromFile: object) => ({
+    values: { ...defaults, ...fromFile, ...cli } as ServeValues,
+    isSet: (name: keyof ServeValues) => name in cli || name in fromFile || env(name.toUpperCase().replaceAll('-', '_')) !== undefined,
+  });
+  if (file === undefined) return merged({});
+  let fromFile: Record<string, unknown> | null;
+  try {
+    fromFile = parseCommandArgs(`serve (${file})`, configArgs(file, spec.options), WITHOUT_DEFAULTS);
+  } catch (error) {
+    if (!(error instanceof ConfigFileError)) throw error;
+    console.error(`seekstack serve: ${error.message}`);
+    return null;
+  }
+  if (!fromFile) return null;
+  return merged(fromFile);
+}
+
+/** `--upstream`s and the routing options: null (after saying why) when one is malformed. */
+function upstreamPool(values: ServeValues): UpstreamPool | null | undefined {
+  const specsText = values.upstream ?? env('UPSTREAM')?.split(';') ?? [];
+  if (specsText.length === 0) return undefined;
+  let specs: UpstreamSpec[];
+  try {
+    specs = specsText.map(parseUpstreamSpec);
+  } catch (error) {
+    if (!(error instanceof UpstreamSpecError)) throw error;
+    console.error(`seekstack serve: ${error.message}`);
+    return null;
+  }
+  const duplicate = specs.find((s, i) => specs.findIndex((o) => o.name === s.name) !== i);
+  if (duplicate) {
+    console.error(`seekstack serve: two upstreams are named '${duplicate.name}'`);
+    return null;
+  }
+  if (!(ROUTING_POLICIES as readonly string[]).includes(values.routing)) {
+    console.error(`seekstack serve: --routing must be ${ROUTING_POLICIES.join(' or ')}, got '${values.routing}'`);
+    return null;
+  }
+  const balance = Number(values['route-balance']);
+  const failures = Number(values['upstream-failures']);
+  const durations = { health: parseDuration(values['upstream-health-interval']), refresh: parseDuration(values['upstream-refresh']), cooldown: parseDuration(values['upstream-cooldown']) };
+  if (!Number.isInteger(balance) || balance < 0 || !Number.isInteger(failures) || failures < 1) {
+    console.error(`seekstack serve: --route-balance must be an integer ≥ 0 and --upstream-failures one ≥ 1, got '${values['route-balance']}' and '${values['upstream-failures']}'`);
+    return null;
+  }
+  if (!(durations.health! > 0 && durations.refresh! > 0 && durations.cooldown! > 0)) {
+    console.error('seekstack serve: --upstream-health-interval, --upstream-refresh and --upstream-cooldown must be positive durations such as 5s or 1m');
+    return null;
+  }
+  return new UpstreamPool(specs, {
+    ...DEFAULT_UPSTREAM_OPTIONS,
+    route: { ...DEFAULT_UPSTREAM_OPTIONS.route, policy: values.routing as RoutingPolicy, balanceAbs: balance },
+    breaker: { ...DEFAULT_UPSTREAM_OPTIONS.breaker, failureThreshold: failures, cooldownMs: durations.cooldown! },
+    healthIntervalMs: durations.health!,
+    refreshIntervalMs: durations.refresh!,
+  });
+}
 
 /** Without API keys the server is only for this machine (DESIGN.md §7). */
 function isLoopback(host: string): boolean {
@@ -68,9 +159,14 @@ function auditedConfiguration(values: Record<string, unknown>, modelPaths: strin
   };
 }
 
-/** Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped, not fatal. */
-function localSources(dataDir: string, configFor: (modelPath: string) => EngineConfig): ModelSource[] {
-  return listModels(dataDir).map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
+/**
+ * Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped,
+ * not fatal. The bundled demo model only when asked: a gateway's default model is its upstreams' first.
+ */
+function localSources(dataDir: string, configFor: (modelPath: string) => EngineConfig, withBundled: boolean): ModelSource[] {
+  return listModels(dataDir)
+    .filter((model) => withBundled || !model.isBundled)
+    .map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
 }
 
 /** `--alias name=model`, repeatable: null (after saying why) when one is malformed. */
@@ -90,8 +186,25 @@ function parseAliases(specs: string[]): Map<string, string> | null {
 const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
 
 export async function run(args: string[]): Promise<number> {
-  const values = parseCommandArgs('serve', args, spec.options);
-  if (!values) return 2;
+  const parsed = serveValues(args);
+  if (!parsed) return 2;
+  const { values, isSet } = parsed;
+  if (values.role !== 'server' && values.role !== 'node') {
+    console.error(`seekstack serve: --role must be 'server' or 'node', got '${values.role}'`);
+    return 2;
+  }
+  const nodeToken = values.role === 'node' ? values['node-token'] : undefined;
+  if (values.role === 'node' && (nodeToken === undefined || nodeToken.length < 16)) {
+    console.error('seekstack serve: --role node needs --node-token (at least 16 characters), the secret the gateway sends');
+    return 2;
+  }
+  const drainMs = parseDuration(values['drain-timeout']);
+  if (drainMs === undefined || drainMs < 0) {
+    console.error(`seekstack serve: --drain-timeout must be a duration such as 30s, got '${values['drain-timeout']}'`);
+    return 2;
+  }
+  const upstreams = upstreamPool(values);
+  if (upstreams === null) return 2;
   const numbers = Object.fromEntries(NUMERIC.map((name) => [name, Number(values[name])])) as Record<(typeof NUMERIC)[number], number>;
   const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
   if (bad) {
@@ -107,13 +220,15 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack serve: --auth must be 'auto' (keys required once one exists) or 'required', got '${values.auth}'`);
     return 2;
   }
-  const modelPaths = values.model ?? env('MODEL')?.split(',') ?? [DEFAULT_MODEL];
+  // A gateway whose models are all remote starts no local engine unless told to.
+  const modelPaths = values.model ?? env('MODEL')?.split(',') ?? (upstreams ? [] : [DEFAULT_MODEL]);
   const aliases = parseAliases(values.alias ?? env('ALIAS')?.split(',') ?? []);
   if (!aliases) return 2;
   // By default every model named on the command line may be loaded at once, as before; other local models swap in.
-  const maxLoaded = values['max-loaded'] === undefined ? modelPaths.length : positiveInteger('serve', 'max-loaded', values['max-loaded']);
+  const maxLoaded = values['max-loaded'] === undefined ? Math.max(1, modelPaths.length) : positiveInteger('serve', 'max-loaded', values['max-loaded']);
   if (maxLoaded === null) return 2;
-  const modelKeepAliveMs = parseDuration(values['model-keep-alive']);
+  // A node keeps its models loaded unless told otherwise: a gateway lists only the loaded ones.
+  const modelKeepAliveMs = parseDuration(values.role === 'node' && !isSet('model-keep-alive') ? '-1' : values['model-keep-alive']);
   if (modelKeepAliveMs === undefined) {
     console.error(`seekstack serve: --model-keep-alive must be a duration such as 5m, 30s or 1h (0 unloads at once, -1 never), got '${values['model-keep-alive']}'`);
     return 2;
@@ -156,6 +271,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   await platform.admin.recordConfiguration(auditedConfiguration(values, modelPaths), 'server');
+  const found = await upstreams?.discover();
   // Loaded engines decode at the same time, so they split the cores: oversubscribing ggml's pool collapses it.
   const threads = Math.max(1, Math.floor(Math.min(threadsOption.threads, usableCores()) / maxLoaded));
   const configFor = (modelPath: string): EngineConfig => ({
@@ -174,20 +290,24 @@ export async function run(args: string[]): Promise<number> {
   });
   let models: ModelRegistry;
   try {
-    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor)];
-    models = await ModelRegistry.start(sources, { maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart } });
+    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor, upstreams === undefined || modelPaths.length > 0)];
+    models = await ModelRegistry.start(sources, {
+      maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart }, hasUpstreams: upstreams !== undefined,
+    });
   } catch (error) {
     const isUsage = error instanceof UnknownAliasTargetError;
     console.error(`seekstack serve: ${error instanceof EngineError || isUsage ? error.message : String(error)}`);
+    upstreams?.close();
     await platform.close();
     return isUsage ? 2 : 1;
   }
+  for (const id of upstreams?.attach(models) ?? []) console.error(`seekstack serve: the local model ${id} shadows the upstreams' model of that name`);
   for (const { name, reason } of models.skipped) console.error(`seekstack serve: skipping the local model ${name}: ${reason}`);
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
   const assistant = await openAssistant(platform);
   const app = await buildServer({
-    models, platform, assistant, library: { dataDir: values['data-dir'], configFor }, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
+    models, upstreams, nodeToken, platform, assistant, library: { dataDir: values['data-dir'], configFor }, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
   });
   try {
     await app.listen({ host: values.host, port: numbers.port });
@@ -198,7 +318,15 @@ export async function run(args: string[]): Promise<number> {
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : numbers.port;
-  for (const model of models.list()) console.log(`model  ${model.id} (${model.state}, ~${formatBytes(model.memory.totalBytes)}, ${path.basename(model.path)})`);
+  for (const model of models.list()) {
+    console.log(model.isRemote ? `model  ${model.id} (${model.path})` : `model  ${model.id} (${model.state}, ~${formatBytes(model.memory.totalBytes)}, ${path.basename(model.path)})`);
+  }
+  for (const upstream of upstreams?.snapshot() ?? []) {
+    console.log(`upstream ${upstream.name} (${upstream.kind}) ${upstream.url}: ${upstream.lastError ?? `${upstream.models.length} models`}`);
+  }
+  if (found && found.size === 0) console.error('seekstack serve: no upstream answered with a model yet; they are asked again periodically');
+  for (const [alias, target] of aliases) if (!models.resolve(alias)) console.error(`seekstack serve: the alias '${alias}' names '${target}', which no model answers to yet`);
+  if (nodeToken !== undefined) console.log('role   node: /node routes open to the node token');
   const keepAlive = modelKeepAliveMs < 0 ? 'never unloaded' : `unloaded after ${values['model-keep-alive']} idle`;
   console.log(`load   at most ${maxLoaded} at once, ${keepAlive}, memory limit ${formatBytes(memoryLimitBytes)}`);
   const auth = (await platform.gate.isAuthRequired()) ? 'API keys required' : 'open (no API keys yet; loopback only)';
@@ -214,6 +342,11 @@ export async function run(args: string[]): Promise<number> {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
     if (process.env.npm_lifecycle_event !== undefined) whenParentExits(resolve);
   });
+  // Drain: new connections are refused and new requests on open ones answered 503, while the requests in
+  // flight finish, for at most --drain-timeout; then what is left is cut off.
+  console.log(`draining: waiting up to ${values['drain-timeout']} for the requests in flight`);
+  const cutOff = setTimeout(() => app.server.closeAllConnections(), drainMs).unref();
   await app.close();
+  clearTimeout(cutOff);
   return 0;
 }

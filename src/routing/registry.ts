@@ -1,28 +1,30 @@
 /**
- * @module engine/registry
+ * @module routing/registry
  * Every model one server can serve, each loaded into its own engine process on first use, and the names
  * clients may use for them: the library name, the GGUF's general.name, the file name (with or without
  * .gguf), DeepSeek's names (`deepseek-chat` / `deepseek-reasoner`: thinking off / on; `deepseek-v4-flash` /
  * `deepseek-v4-pro`: thinking as the request asks) for the default (first) model, and the operator's aliases
  * (`--alias name=model`), which may also point DeepSeek's names at another model. Loading follows Ollama: at most `maxLoaded` models resident, the least recently used
  * idle one unloaded to make room, a model idle for `keepAliveMs` unloaded, and a model whose memory
- * estimate cannot fit the limit refused before anything is unloaded or started.
+ * estimate cannot fit the limit refused before anything is unloaded or started. Remote models (served by
+ * upstreams, see routing/upstreams.ts) are listed and resolved the same way, always resident, never loaded.
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { estimateModelMemory } from '../models/memory.ts';
 import { formatBytes } from '../models/units.ts';
-import { EngineClient, type EngineClientOptions } from './client.ts';
-import { EngineError } from './errors.ts';
-import { validateModelFile } from './model-file.ts';
-import type { EngineConfig, ModelInfo } from './protocol.ts';
+import { EngineClient, type EngineClientOptions } from '../engine/client.ts';
+import type { ModelClient } from './model-client.ts';
+import { EngineError } from '../engine/errors.ts';
+import { validateModelFile } from '../engine/model-file.ts';
+import type { EngineConfig, ModelInfo } from '../engine/protocol.ts';
 import { planLoad, type LoadPlan, type Resident } from './residency.ts';
 
 /** A loaded model, as a request uses it. */
 export interface ServedModel {
   /** The name /models lists. */
   id: string;
-  client: EngineClient;
+  client: ModelClient;
   readonly info: ModelInfo;
 }
 
@@ -50,6 +52,11 @@ export interface RegistryOptions {
   engine?: EngineClientOptions;
   /** Operator aliases: a name clients may send → any name of a served model. */
   aliases?: ReadonlyMap<string, string>;
+  /**
+   * Upstreams may serve models not discovered yet: an alias naming no model known at start is then kept
+   * (it answers once its target appears) instead of refused.
+   */
+  hasUpstreams?: boolean;
 }
 
 export interface ModelMemory {
@@ -70,7 +77,9 @@ export interface ServableModel {
   readonly state: ModelState;
   readonly memory: ModelMemory;
   /** Set while loaded. */
-  readonly client: EngineClient | undefined;
+  readonly client: ModelClient | undefined;
+  /** Served by upstreams rather than a local engine: never loaded or unloaded here. */
+  readonly isRemote: boolean;
   /** Requests holding it now; a model held by one is never unloaded. */
   readonly numLeases: number;
   readonly lastUsedAt: number;
@@ -114,6 +123,7 @@ class Entry implements ServableModel {
   keepAliveMs: number | undefined;
   /** No longer served: unloaded as soon as no request holds it. */
   isRemoved = false;
+  readonly isRemote = false;
 
   constructor(id: string, config: EngineConfig, memory: ModelMemory) {
     this.id = id;
@@ -129,6 +139,29 @@ class Entry implements ServableModel {
     return this.client ? 'loaded' : this.loading ? 'loading' : 'unloaded';
   }
 }
+
+const NO_MEMORY: ModelMemory = { contextTokens: 0, weightsBytes: 0, kvCacheBytes: 0, overheadBytes: 0, totalBytes: 0 };
+
+/** A model that upstreams serve: resident for as long as one of them lists it. */
+class RemoteEntry implements ServableModel {
+  readonly id: string;
+  /** Where it is served, for `ps` (the upstreams' names and URLs). */
+  readonly path: string;
+  readonly client: ModelClient;
+  readonly state = 'loaded';
+  readonly memory = NO_MEMORY;
+  readonly isRemote = true;
+  numLeases = 0;
+  lastUsedAt = Date.now();
+
+  constructor(id: string, client: ModelClient, where: string) {
+    this.id = id;
+    this.client = client;
+    this.path = where;
+  }
+}
+
+type AnyEntry = Entry | RemoteEntry;
 
 /** One request's hold on a loaded model; `using` releases it when the handler's scope ends. */
 export class ModelLease implements ResolvedModel, Disposable {
@@ -156,9 +189,10 @@ export class ModelLease implements ResolvedModel, Disposable {
 /** Emits `loaded` (id, milliseconds the load took) and `unloaded` (id, 'idle' | 'evicted' | 'removed'). */
 export class ModelRegistry extends EventEmitter {
   readonly options: RegistryOptions;
-  readonly #entries: Entry[] = [];
-  readonly #byName = new Map<string, Entry>();
-  readonly #aliases = new Map<string, Entry>();
+  readonly #entries: AnyEntry[] = [];
+  readonly #byName = new Map<string, AnyEntry>();
+  /** Alias → the name it answers with, resolved on each request (its target may be a remote model that comes and goes). */
+  readonly #aliases = new Map<string, string>();
   #isClosed = false;
   /** Optional sources left out because their file failed its check, and why. */
   readonly skipped: Array<{ name: string; reason: string }> = [];
@@ -170,14 +204,15 @@ export class ModelRegistry extends EventEmitter {
     for (const source of sources) this.#add(source);
     for (const [alias, target] of options.aliases ?? []) {
       const entry = this.#byName.get(target);
-      if (!entry) throw new UnknownAliasTargetError(`the alias '${alias}' names the model '${target}', which is not served here (served: ${this.#entries.map((e) => e.id).join(', ')})`);
-      this.#aliases.set(alias, entry);
+      if (!entry && !options.hasUpstreams) throw new UnknownAliasTargetError(`the alias '${alias}' names the model '${target}', which is not served here (served: ${this.#entries.map((e) => e.id).join(', ')})`);
+      this.#aliases.set(alias, target);
     }
   }
 
-  /** A registry with its default (first) model loaded, so the first request does not wait and a bad file fails here. */
+  /** A registry with its default (first) local model loaded, so the first request does not wait and a bad file fails here. */
   static async start(sources: ModelSource[], options: RegistryOptions): Promise<ModelRegistry> {
     const registry = new ModelRegistry(sources, options);
+    if (registry.#entries.length === 0) return registry;
     try {
       (await registry.acquire({ model: registry.#entries[0] })).release();
     } catch (error) {
@@ -199,7 +234,8 @@ export class ModelRegistry extends EventEmitter {
   /** Names only: nothing is loaded. */
   resolve(name: string): ModelMatch | null {
     const thinking = DEEPSEEK_NAMES.get(name);
-    const model = this.#aliases.get(name) ?? (DEEPSEEK_NAMES.has(name) ? this.#entries[0] : this.#byName.get(name));
+    const aliased = this.#aliases.get(name);
+    const model = aliased !== undefined ? this.#byName.get(aliased) : DEEPSEEK_NAMES.has(name) ? this.#entries[0] : this.#byName.get(name);
     if (!model) return null;
     return thinking === undefined ? { model } : { model, thinking };
   }
@@ -214,6 +250,14 @@ export class ModelRegistry extends EventEmitter {
     if (this.#isClosed) throw new EngineError('engine_unavailable', 'the server is shutting down');
     const entry = this.#entries.find((e) => e === match.model);
     if (!entry) throw new EngineError('internal', `the model '${match.model.id}' is not served here`);
+    if (entry instanceof RemoteEntry) {
+      entry.numLeases++;
+      const model: ServedModel = { id: entry.id, client: entry.client, info: entry.client.model };
+      return new ModelLease(model, match.thinking, () => {
+        entry.numLeases--;
+        entry.lastUsedAt = Date.now();
+      });
+    }
     entry.keepAliveMs = options.keepAliveMs;
     entry.numLeases++;
     clearTimeout(entry.idleTimer);
@@ -236,7 +280,22 @@ export class ModelRegistry extends EventEmitter {
 
   /** How long the model stays loaded once idle: a negative value means for good. */
   keepAliveOf(model: ServableModel): number {
+    if (model.isRemote) return -1;
     return (model as Entry).keepAliveMs ?? this.options.keepAliveMs;
+  }
+
+  /**
+   * Serve a model from upstreams under `id` (or replace how it is reached). A local model of that name
+   * wins: false then, and nothing changes.
+   */
+  setRemote(id: string, client: ModelClient, where: string): boolean {
+    const existing = this.#byName.get(id);
+    if (existing && !(existing instanceof RemoteEntry)) return false;
+    const entry = new RemoteEntry(id, client, where);
+    if (existing) this.#entries[this.#entries.indexOf(existing)] = entry;
+    else this.#entries.push(entry);
+    this.#byName.set(id, entry);
+    return true;
   }
 
   /**
@@ -256,7 +315,7 @@ export class ModelRegistry extends EventEmitter {
     if (!entry) return false;
     this.#entries.splice(this.#entries.indexOf(entry), 1);
     for (const [name, named] of this.#byName) if (named === entry) this.#byName.delete(name);
-    for (const [alias, named] of this.#aliases) if (named === entry) this.#aliases.delete(alias);
+    if (entry instanceof RemoteEntry) return true;
     entry.isRemoved = true;
     if (entry.numLeases === 0) void this.#unload(entry, 'removed');
     return true;
@@ -264,15 +323,20 @@ export class ModelRegistry extends EventEmitter {
 
   async close(): Promise<void> {
     this.#isClosed = true;
-    for (const entry of this.#entries) clearTimeout(entry.idleTimer);
-    await Promise.allSettled(this.#entries.map((e) => e.loading));
-    await Promise.all(this.#entries.map((e) => e.client?.close()));
+    const local = this.#local();
+    for (const entry of local) clearTimeout(entry.idleTimer);
+    await Promise.allSettled(local.map((e) => e.loading));
+    await Promise.all(local.map((e) => e.client?.close()));
   }
 
   // ---------------------------------------------------------------- helpers
 
+  #local(): Entry[] {
+    return this.#entries.filter((e): e is Entry => e instanceof Entry);
+  }
+
   #add({ config, name, isOptional }: ModelSource): Entry | null {
-    const existing = this.#entries.find((e) => e.path === config.modelPath);
+    const existing = this.#local().find((e) => e.path === config.modelPath);
     if (existing) {
       if (name && !this.#byName.has(name)) this.#byName.set(name, existing);
       return existing;
@@ -295,12 +359,12 @@ export class ModelRegistry extends EventEmitter {
 
   /** Decides synchronously, so two loads starting together each see the other's memory as taken. */
   #load(entry: Entry): Promise<EngineClient> {
-    const residents = this.#entries
+    const residents = this.#local()
       .filter((e) => e !== entry && e.state !== 'unloaded')
       .map((e): Resident => ({ id: e.id, totalBytes: e.memory.totalBytes, isIdle: e.numLeases === 0, lastUsedAt: e.lastUsedAt }));
     const plan = planLoad(entry.memory.totalBytes, residents, this.options);
     if (!plan.canLoad) throw this.#refusal(entry, plan);
-    const unloads = plan.evictIds.map((id) => this.#unload(this.#entries.find((e) => e.id === id) as Entry, 'evicted'));
+    const unloads = plan.evictIds.map((id) => this.#unload(this.#local().find((e) => e.id === id) as Entry, 'evicted'));
     entry.loading = (async () => {
       await Promise.all(unloads);
       const startedAt = performance.now();
@@ -349,8 +413,8 @@ export class ModelRegistry extends EventEmitter {
       `at ${contextTokens} tokens + ${formatBytes(overheadBytes)} for compute buffers)`;
     const free = `${formatBytes(plan.freeBytes)} of the ${formatBytes(this.options.memoryLimitBytes)} memory limit is free`;
     if (plan.reason === 'too_large') return new EngineError('model_too_large', `${needs} but ${free}; lower --ctx-size or raise --memory-limit`);
-    const busy = this.#entries.filter((e) => e !== entry && e.numLeases > 0).map((e) => `${e.id} (${e.numLeases} requests)`);
-    const loaded = this.#entries.filter((e) => e !== entry && e.state !== 'unloaded').length;
+    const busy = this.#local().filter((e) => e !== entry && e.numLeases > 0).map((e) => `${e.id} (${e.numLeases} requests)`);
+    const loaded = this.#local().filter((e) => e !== entry && e.state !== 'unloaded').length;
     return new EngineError(
       'model_capacity',
       `${needs} but ${free}, ${loaded} of at most ${this.options.maxLoaded} models are loaded, and the ones in the way are serving requests: ${busy.join(', ')}; retry shortly`,

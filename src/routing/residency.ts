@@ -1,5 +1,5 @@
 /**
- * @module engine/residency
+ * @module routing/residency
  * Which models may be resident at once. Given the memory a model needs, the models resident now and the
  * limits, it answers with the idle models to unload first (least recently used first) or why the model
  * cannot be loaded. Plain data in and out, so the policy is tested without loading anything.

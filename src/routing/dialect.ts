@@ -1,0 +1,48 @@
+/**
+ * @module routing/dialect
+ * What the router needs from an upstream, whatever it runs: its models (with what the gateway needs to
+ * render their prompts), a request's events as the local engine would give them, and the small RPCs.
+ * Seekstack nodes speak the engine protocol itself over HTTP (routing/node-dialect.ts); vLLM, SGLang and
+ * llama-server get the rendered prompt on their OpenAI-compatible /v1/completions
+ * (routing/completions-dialect.ts). Either way prompt rendering, reasoning and tool parsing, limits,
+ * budgets and the ledger stay the gateway's.
+ */
+import type { GenerateInput } from '../engine/client.ts';
+import type { EmbedInput, Embeddings } from '../engine/embedder.ts';
+import type { ModelInfo } from '../engine/protocol.ts';
+import type { StepEvent } from '../engine/types.ts';
+import type { Agent } from './http.ts';
+import type { UpstreamSpec } from './upstream-spec.ts';
+
+export interface Connection {
+  readonly spec: UpstreamSpec;
+  readonly agent: Agent;
+  /** The chat template file's text (spec.templatePath), read once at start. */
+  readonly template: string | null;
+  /** Until an upstream's status line arrives (a request it queues answers at once; only a dead one is slow). */
+  readonly connectTimeoutMs: number;
+}
+
+export interface RemoteModel {
+  id: string;
+  info: ModelInfo;
+}
+
+export interface Dialect {
+  /** The path an active health check GETs: a 200 means healthy. */
+  readonly healthPath: string;
+  discover(connection: Connection): Promise<RemoteModel[]>;
+  /**
+   * Resolves once the upstream has accepted the request (its refusal rejects with an UpstreamError),
+   * with its events; the iterator throws an UpstreamError if the stream breaks. `cacheNamespace` is the
+   * tenant's (and user's) prefix-cache namespace.
+   */
+  generate(connection: Connection, model: string, input: GenerateInput, signal: AbortSignal): Promise<AsyncIterable<StepEvent>>;
+  tokenize(connection: Connection, model: string, text: string, addSpecial: boolean): Promise<number[]>;
+  detokenize(connection: Connection, model: string, tokens: number[]): Promise<string>;
+  embed(connection: Connection, model: string, inputs: EmbedInput[], truncate: boolean): Promise<Embeddings>;
+}
+
+export function authorization(connection: Connection): Record<string, string> {
+  return connection.spec.key === undefined ? {} : { authorization: `Bearer ${connection.spec.key}` };
+}

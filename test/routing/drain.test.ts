@@ -1,0 +1,26 @@
+/** SIGTERM drains: the server stops taking requests, lets those in flight finish (within --drain-timeout), then exits. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { tinyModel } from '../helpers/models.ts';
+import { startNode } from '../helpers/nodes.ts';
+
+describe('graceful drain', () => {
+  it('finishes a stream in flight after SIGTERM, refuses new connections, and exits 0', async (t) => {
+    const node = await startNode(await tinyModel('qwen2'), { args: ['--drain-timeout', '2m'] });
+    t.after(() => node.stop('SIGKILL'));
+    const client = new OpenAI({ baseURL: node.url, apiKey: 'unused', maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'tell me a story' }], max_tokens: 120, stream: true, ignore_eos: true } as never);
+    const iterator = (stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>)[Symbol.asyncIterator]();
+    await iterator.next();
+    const exited = new Promise<number | null>((resolve) => node.child.once('exit', resolve));
+    const draining = new Promise<void>((resolve) => node.child.stdout.on('data', (data: Buffer) => String(data).includes('draining') && resolve()));
+    node.child.kill('SIGTERM');
+    await draining;
+    await assert.rejects(fetch(`${new URL(node.url).origin}/health`), 'a new connection is refused while draining');
+    let finish: string | null = null;
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) finish = r.value.choices[0]?.finish_reason ?? finish;
+    assert.equal(finish, 'length', 'the stream in flight ran to its end');
+    assert.equal(await exited, 0);
+  });
+});
