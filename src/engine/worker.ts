@@ -22,6 +22,7 @@ import {
   type ToEngine,
 } from './protocol.ts';
 import { DecodeError } from './runner.ts';
+import { mark, stepEnd, stepStart } from './step-profile.ts';
 import type { RequestId, StepEvent } from './types.ts';
 
 /**
@@ -30,6 +31,9 @@ import type { RequestId, StepEvent } from './types.ts';
  * every core from the decode.
  */
 const MAX_PREPARING = 2;
+
+/** When this module and its imports finished loading, for the start-up timings. */
+const MODULES_LOADED_AT = performance.now();
 
 /** Idle time before the prefix cache is packed (EngineConfig.cacheCompactionIdleMs). */
 const DEFAULT_COMPACTION_IDLE_MS = 1000;
@@ -184,7 +188,9 @@ class EngineLoop {
   async #loop(): Promise<void> {
     const { scheduler, runner } = this.#host;
     while (scheduler.hasWork()) {
+      stepStart();
       const plan = scheduler.schedule();
+      mark('schedule');
       let events: StepEvent[];
       if (plan.chunks.length === 0) {
         events = scheduler.update(plan, new Map());
@@ -192,7 +198,9 @@ class EngineLoop {
         this.#numSteps++;
         this.#stepStartedAt = performance.now();
         try {
-          events = scheduler.update(plan, await this.#decodeLock.run(() => runner.run(plan)));
+          const sampled = await this.#decodeLock.run(() => runner.run(plan));
+          events = scheduler.update(plan, sampled);
+          mark('update');
         } catch (error) {
           if (!(error instanceof DecodeError)) throw error;
           events = scheduler.fail(plan, error.message);
@@ -202,7 +210,10 @@ class EngineLoop {
       }
       for (const event of events) if (event.finishReason) runner.release(event.id);
       if (events.length > 0) send({ type: 'step', events });
+      mark('send');
       await new Promise((resolve) => setImmediate(resolve));
+      mark('yield');
+      stepEnd(plan.chunks.reduce((n, c) => n + c.tokens.length, 0));
     }
     this.#isRunning = false;
     this.#compactWhenIdle();
@@ -260,7 +271,7 @@ async function start(config: EngineConfig): Promise<void> {
     }
     loop.handle(message);
   });
-  send({ type: 'ready', model: host.info });
+  send({ type: 'ready', model: host.info, startup: { modulesLoadedMs: MODULES_LOADED_AT, modelOpenMs: performance.now() } });
   setInterval(() => loop.heartbeat(), HEARTBEAT_INTERVAL_MS).unref();
 }
 

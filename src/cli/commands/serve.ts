@@ -5,20 +5,22 @@
 import os from 'node:os';
 import path from 'node:path';
 import { defineCommand, parseCommandArgs } from '../args.ts';
-import { buildServer } from '../../api/server.ts';
 import { EngineError } from '../../engine/errors.ts';
-import type { EngineConfig } from '../../engine/protocol.ts';
-import { ModelRegistry, UnknownAliasTargetError, type ModelSource } from '../../engine/registry.ts';
+import type { EngineConfig, EngineStartup } from '../../engine/protocol.ts';
+import { ModelRegistry, UnknownAliasTargetError, type ModelSource, type RegistryOptions } from '../../engine/registry.ts';
 import { listModels } from '../../models/library.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
-import { openAssistant } from '../../platform/assistant.ts';
-import { openPlatform, type Platform } from '../../platform/platform.ts';
+import type { Platform } from '../../platform/platform.ts';
 import { DEFAULT_MODEL } from '../../models/bundled.ts';
 import { parseThreads, positiveInteger } from '../model-options.ts';
 import { usableCores } from '../../engine/threads/cpu-cores.ts';
-import { whenParentExits } from '../launcher-watch.ts';
 
 const env = (name: string) => process.env[`SEEKSTACK_${name}`];
+/**
+ * When this module and its imports (only what starting the engine needs) finished loading. The HTTP
+ * server, the store and the assistant load afterwards, while the engine process loads the model.
+ */
+const MODULES_LOADED_AT = performance.now();
 
 export const spec = defineCommand({
   options: {
@@ -40,6 +42,7 @@ export const spec = defineCommand({
     'llama-lib-dir': { type: 'string', default: env('LLAMA_LIB_DIR'), value: 'dir', help: 'another build of the same llama.cpp release (CANN, MUSA, HIP, SYCL)' },
     'stall-timeout': { type: 'string', default: env('STALL_TIMEOUT') ?? '30s', value: 'duration', help: 'an engine not stepping this long is reported stalled' },
     'stall-restart': { type: 'string', default: env('STALL_RESTART') ?? '2m', value: 'duration', help: 'a stalled engine is restarted after this long' },
+    timings: { type: 'boolean', default: env('TIMINGS') === '1', help: 'print how long each start-up phase took (since the process started)' },
     exact: { type: 'boolean', default: env('EXACT') === '1', help: 'no flash attention: bit-exact results across batch sizes' },
     auth: { type: 'string', default: env('AUTH') ?? 'auto', value: 'auto|required', help: 'auto: keys required once one exists' },
     'insecure-no-auth': { type: 'boolean', default: env('INSECURE_NO_AUTH') === '1', help: 'listen beyond loopback without keys' },
@@ -78,6 +81,60 @@ function parseAliases(specs: string[]): Map<string, string> | null {
     aliases.set(match[1], match[2]);
   }
   return aliases;
+}
+
+/** Start-up phases, each as the time since the process started (node's own start included). */
+class StartupTimings {
+  readonly #isOn: boolean;
+  readonly #marks: Array<[string, number]> = [['modules loaded', MODULES_LOADED_AT]];
+
+  constructor(isOn: boolean) {
+    this.#isOn = isOn;
+  }
+
+  mark(phase: string): void {
+    this.#marks.push([phase, performance.now()]);
+  }
+
+  /** `engine`: the first model's engine process, whose clock starts at its own spawn. */
+  print(engine: EngineStartup | null): void {
+    if (!this.#isOn) return;
+    for (const [phase, at] of this.#marks) console.log(`timing ${(at / 1000).toFixed(3).padStart(7)} s  ${phase}`);
+    if (engine) {
+      console.log(`timing ${(engine.modulesLoadedMs / 1000).toFixed(3).padStart(7)} s  engine process: modules loaded (since its spawn)`);
+      console.log(`timing ${(engine.modelOpenMs / 1000).toFixed(3).padStart(7)} s  engine process: model and context ready (since its spawn)`);
+    }
+  }
+}
+
+/**
+ * The registry, with its first model loading in the engine process (the long pole of start-up) while
+ * the caller opens the store and builds the HTTP server; `loaded` settles with the load's error or null.
+ * A refusal found before any process starts (a bad file, an unknown alias target) is returned instead.
+ */
+function startModels(modelPaths: string[], dataDir: string, configFor: (modelPath: string) => EngineConfig, options: RegistryOptions): { models: ModelRegistry; loaded: Promise<Error | null> } | Error {
+  try {
+    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(dataDir, configFor)];
+    const models = new ModelRegistry(sources, options);
+    const loaded = models.acquire({ model: models.list()[0] }).then((lease) => {
+      lease.release();
+      return null;
+    }, (error: unknown) => asError(error));
+    return { models, loaded };
+  } catch (error) {
+    return asError(error);
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The one line that says why the models could not start; exit code 2 for a usage error. */
+function reportModelsError(error: Error): number {
+  const isUsage = error instanceof UnknownAliasTargetError;
+  console.error(`seekstack serve: ${error instanceof EngineError || isUsage ? error.message : String(error)}`);
+  return isUsage ? 2 : 1;
 }
 
 const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
@@ -130,24 +187,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack serve: --${badDuration} must be a positive duration such as 30s or 2m, got '${values[badDuration]}'`);
     return 2;
   }
-  let platform: Platform;
-  try {
-    platform = await openPlatform(values['data-dir'], {
-      isAuthRequired: values.auth === 'required', isExposed: !isLoopback(values.host), checkpointInBackground: true, leaseTtlMs: durations['lease-ttl'],
-    });
-  } catch (error) {
-    console.error(`seekstack serve: ${(error as Error).message}`);
-    return 1;
-  }
-  if (!isLoopback(values.host) && !values['insecure-no-auth'] && !(await platform.gate.isAuthRequired())) {
-    console.error(
-      `seekstack serve: refusing to listen on ${values.host} without authentication: no API key exists yet. ` +
-        'Create one (seekstack keys create --tenant <name>), serve on a loopback address, or pass --insecure-no-auth',
-    );
-    await platform.close();
-    return 2;
-  }
-  await platform.admin.recordConfiguration(auditedConfiguration(values, modelPaths), 'server');
+  const timings = new StartupTimings(values.timings);
   // Loaded engines decode at the same time, so they split the cores: oversubscribing ggml's pool collapses it.
   const threads = Math.max(1, Math.floor(Math.min(threadsOption.threads, usableCores()) / maxLoaded));
   const configFor = (modelPath: string): EngineConfig => ({
@@ -164,23 +204,60 @@ export async function run(args: string[]): Promise<number> {
     maxQueueLength: numbers['max-queue'],
     flashAttention: !values.exact,
   });
-  let models: ModelRegistry;
+  const started = startModels(modelPaths, values['data-dir'], configFor, {
+    maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart },
+  });
+  if (started instanceof Error) return reportModelsError(started);
+  const { models } = started;
+  const loaded = started.loaded.then((error) => {
+    timings.mark('engine ready (model loaded)');
+    return error;
+  });
+  const closeModels = async () => {
+    await loaded;
+    await models.close();
+  };
+  const [{ buildServer }, { openPlatform }, { openAssistant }, { whenParentExits }] = await Promise.all([
+    import('../../api/server.ts'), import('../../platform/platform.ts'), import('../../platform/assistant.ts'), import('../launcher-watch.ts'),
+  ]);
+  timings.mark('server modules loaded');
+  let platform: Platform;
   try {
-    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor)];
-    models = await ModelRegistry.start(sources, { maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart } });
+    platform = await openPlatform(values['data-dir'], {
+      isAuthRequired: values.auth === 'required', isExposed: !isLoopback(values.host), checkpointInBackground: true, leaseTtlMs: durations['lease-ttl'],
+    });
   } catch (error) {
-    const isUsage = error instanceof UnknownAliasTargetError;
-    console.error(`seekstack serve: ${error instanceof EngineError || isUsage ? error.message : String(error)}`);
-    await platform.close();
-    return isUsage ? 2 : 1;
+    console.error(`seekstack serve: ${(error as Error).message}`);
+    await closeModels();
+    return 1;
   }
+  timings.mark('store open');
+  if (!isLoopback(values.host) && !values['insecure-no-auth'] && !(await platform.gate.isAuthRequired())) {
+    console.error(
+      `seekstack serve: refusing to listen on ${values.host} without authentication: no API key exists yet. ` +
+        'Create one (seekstack keys create --tenant <name>), serve on a loopback address, or pass --insecure-no-auth',
+    );
+    await Promise.all([platform.close(), closeModels()]);
+    return 2;
+  }
+  await platform.admin.recordConfiguration(auditedConfiguration(values, modelPaths), 'server');
   for (const { name, reason } of models.skipped) console.error(`seekstack serve: skipping the local model ${name}: ${reason}`);
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
   const assistant = await openAssistant(values['data-dir'], platform);
+  timings.mark('assistant open');
   const app = await buildServer({
     models, platform, assistant, library: { dataDir: values['data-dir'], configFor }, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
   });
+  // Route schemas compile here, still beside the model load.
+  await app.ready();
+  timings.mark('HTTP server built');
+  const loadError = await loaded;
+  if (loadError) {
+    // Closing the app closes the assistant, the models and the store.
+    await app.close();
+    return reportModelsError(loadError);
+  }
   try {
     await app.listen({ host: values.host, port: numbers.port });
   } catch (error) {
@@ -188,6 +265,8 @@ export async function run(args: string[]): Promise<number> {
     await app.close();
     return 1;
   }
+  timings.mark('listening');
+  timings.print(models.list()[0]?.client?.startup ?? null);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : numbers.port;
   for (const model of models.list()) console.log(`model  ${model.id} (${model.state}, ~${formatBytes(model.memory.totalBytes)}, ${path.basename(model.path)})`);

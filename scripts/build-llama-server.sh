@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds llama-server from the same llama.cpp release as the prebuilt libraries we load
+# (node-llama-cpp 3.21.1 ships that release's source as a git bundle), CPU only, with every
+# CPU variant as a loadable backend so both servers pick the same ggml kernels at run time.
+# Output: .cache/llama.cpp-build/bin/llama-server. Not part of npm install or npm test.
+# Usage: scripts/build-llama-server.sh [extra cmake flags...]   (e.g. -DGGML_CUDA=ON)
+# Env: LLAMA_BUILD_DIR (default .cache/llama.cpp-build), JOBS (default 2), LLAMA_CPU_VARIANTS: the
+# ggml CPU variants to build, space-separated, or "all" (default: sapphirerapids on a CPU with
+# AVX512-BF16, which is the variant the prebuilt libraries load on this machine; all elsewhere). Each
+# variant is a full ggml-cpu compile (~10 min here), and llama-server loads the best one present.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CACHE="$ROOT/.cache"
+SRC="$CACHE/llama.cpp-src"
+BUILD="${LLAMA_BUILD_DIR:-$CACHE/llama.cpp-build}"
+VERSION=3.21.1
+mkdir -p "$CACHE"
+
+bundle=""
+for candidate in "$ROOT/node_modules/node-llama-cpp/llama/gitRelease.bundle" "$CACHE/node-llama-cpp/package/llama/gitRelease.bundle"; do
+  [ -f "$candidate" ] && bundle="$candidate" && break
+done
+if [ -z "$bundle" ]; then
+  # node-llama-cpp itself is not a dependency (we bind llama.cpp through koffi), so fetch its
+  # tarball once with npm's own client; only the bundle inside it is used.
+  mkdir -p "$CACHE/node-llama-cpp"
+  (cd "$CACHE/node-llama-cpp" && npm pack --silent "node-llama-cpp@$VERSION" >/dev/null 2>&1 && tar xzf "node-llama-cpp-$VERSION.tgz" package/llama/gitRelease.bundle package/llama/binariesGithubRelease.json)
+  bundle="$CACHE/node-llama-cpp/package/llama/gitRelease.bundle"
+fi
+
+if [ ! -d "$SRC/.git" ]; then
+  rm -rf "$SRC"
+  git -c advice.detachedHead=false clone --quiet "$bundle" "$SRC"
+fi
+
+# Debian's GCC 12 drops the stores that fill the AMX tile config before _tile_loadconfig
+# (the AMX variant then dies with SIGILL on Sapphire Rapids). A compiler barrier keeps them.
+MMQ="$SRC/ggml/src/ggml-cpu/amx/mmq.cpp"
+if [ -f "$MMQ" ] && ! grep -q 'seekstack: compiler barrier' "$MMQ"; then
+  sed -i 's|^\([[:space:]]*\)_tile_loadconfig(|\1asm volatile("" ::: "memory"); /* seekstack: compiler barrier */\n\1_tile_loadconfig(|' "$MMQ"
+  grep -q 'seekstack: compiler barrier' "$MMQ" || { echo "AMX patch did not apply" >&2; exit 1; }
+fi
+
+# Keep only the wanted CPU variants (from a pristine CMakeLists, rewritten only when it changes).
+CPU_CMAKE="$SRC/ggml/src/CMakeLists.txt"
+variants_wanted="${LLAMA_CPU_VARIANTS:-$(grep -qw avx512_bf16 /proc/cpuinfo && echo sapphirerapids || echo all)}"
+git -C "$SRC" show HEAD:ggml/src/CMakeLists.txt > "$CPU_CMAKE.want"
+if [ "$variants_wanted" != all ]; then
+  pattern="$(echo "$variants_wanted" | tr ' ' '|')"
+  sed -i -E "/^\s*ggml_add_cpu_backend_variant\((x64|sse42|sandybridge|ivybridge|piledriver|haswell|skylakex|cannonlake|cascadelake|icelake|cooperlake|zen4|alderlake|sapphirerapids)\b/{/\((${pattern})\b/!s/^/# seekstack: not built: /}" "$CPU_CMAKE.want"
+fi
+if cmp -s "$CPU_CMAKE.want" "$CPU_CMAKE"; then rm "$CPU_CMAKE.want"; else mv "$CPU_CMAKE.want" "$CPU_CMAKE"; fi
+
+command -v cmake >/dev/null || { echo "cmake is required (apt-get install -y cmake g++)" >&2; exit 1; }
+cmake -S "$SRC" -B "$BUILD" -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATIVE=OFF \
+  -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+nice -n 19 cmake --build "$BUILD" --target llama-server -j "${JOBS:-2}"
+echo "$BUILD/bin/llama-server"
