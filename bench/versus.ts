@@ -4,8 +4,8 @@
  * the same GGUF, the same thread count, slots, context and batch sizes, with the same streaming client.
  * The two servers run one at a time; each round starts each server afresh (alternating which goes
  * first) and measures, in order: time from spawn to /health 200, single-stream decode, aggregate
- * decode at 8 and 16 streams, cold time to first token of a ~2,000-token prompt, and resident memory
- * of the server's processes beyond the model file. Ratios are Seekstack / llama-server per round, so
+ * decode at 8 and 16 streams, cold time to first token of a ~2,000-token prompt, and the memory of
+ * the server's processes (proportional set size, after load and after the load test) beyond the model file. Ratios are Seekstack / llama-server per round, so
  * the machine's drift between rounds cancels; the spread is their lowest and highest.
  *
  * Env: VERSUS_ROUNDS (default 2), VERSUS_STREAMS (default 8,16), BENCH_THREADS (default: all cores), BENCH_MODEL (a GGUF instead of
@@ -66,8 +66,9 @@ function llamaServerBinary(): string {
 
 function command(name: Name, model: string, port: number, dataDir: string): string[] {
   if (name === 'seekstack') {
+    // The installed command, as a user runs it (its shebang sets the server's V8 flags).
     return [
-      process.execPath, path.join(ROOT, 'bin', 'seekstack.js'), 'serve', '--model', model, '--port', String(port), '--data-dir', dataDir,
+      path.join(ROOT, 'bin', 'seekstack.js'), 'serve', '--model', model, '--port', String(port), '--data-dir', dataDir,
       '--threads', String(THREADS), '--slots', String(SLOTS), '--ctx-size', String(CTX), '--prefill-chunk', String(BATCH),
       '--gpu-layers', String(GPU_LAYERS), '--model-keep-alive=-1',
     ];
@@ -174,8 +175,11 @@ async function coldTtft(server: Server, salt: number, words: number): Promise<nu
   return (await stream(server, promptText(salt, words), 1, start)).firstTokenAt;
 }
 
-/** Resident memory of a process and its descendants (the engine process for Seekstack). */
-function treeRss(pid: number): number {
+/**
+ * Memory of a process and its descendants (the engine process for Seekstack): proportional set size,
+ * so pages two processes share (the node binary of Seekstack's server and engine) count once, not twice.
+ */
+function treeMemory(pid: number): number {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -190,7 +194,7 @@ function treeRss(pid: number): number {
   let total = 0;
   const visit = (p: number) => {
     try {
-      const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      const kb = /^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
       total += kb ? Number(kb[1]) * 1024 : 0;
     } catch {
       // exited meanwhile
@@ -201,14 +205,14 @@ function treeRss(pid: number): number {
   return total;
 }
 
-/** readyMs, singleTokPerS, agg<N>TokPerS for each stream count, coldTtftMs, rss…BeyondModelMB. */
+/** readyMs, singleTokPerS, agg<N>TokPerS for each stream count, coldTtftMs, pss…BeyondModelMB (proportional set size, MB). */
 type Measures = Record<string, number>;
 
 async function measure(name: Name, model: string, round: number, words: number): Promise<Measures> {
   const server = await start(name, model);
   try {
     const modelMB = fs.statSync(model).size / 2 ** 20;
-    const afterLoad = treeRss(server.child.pid!) / 2 ** 20 - modelMB;
+    const afterLoad = treeMemory(server.child.pid!) / 2 ** 20 - modelMB;
     // Warm-up: page in the weights and let V8 optimise the request path, as a server in use has.
     await aggregate(server, 4, 90_000 + round);
     const salt = (round + 1) * 1000;
@@ -216,8 +220,8 @@ async function measure(name: Name, model: string, round: number, words: number):
     const aggregates: Measures = {};
     for (const [i, n] of STREAMS.entries()) aggregates[`agg${n}TokPerS`] = await aggregate(server, n, salt + 1 + i);
     const coldTtftMs = await coldTtft(server, salt + 99, words);
-    const afterTest = treeRss(server.child.pid!) / 2 ** 20 - modelMB;
-    return { readyMs: server.readyMs, singleTokPerS, ...aggregates, coldTtftMs, rssAfterLoadBeyondModelMB: afterLoad, rssAfterLoadTestBeyondModelMB: afterTest };
+    const afterTest = treeMemory(server.child.pid!) / 2 ** 20 - modelMB;
+    return { readyMs: server.readyMs, singleTokPerS, ...aggregates, coldTtftMs, pssAfterLoadBeyondModelMB: afterLoad, pssAfterLoadTestBeyondModelMB: afterTest };
   } finally {
     await stop(server);
   }
@@ -248,7 +252,7 @@ interface SummaryRow {
 }
 
 const HIGHER_IS_BETTER: Record<string, boolean> = {
-  readyMs: false, singleTokPerS: true, ...Object.fromEntries(STREAMS.map((n) => [`agg${n}TokPerS`, true])), coldTtftMs: false, rssAfterLoadBeyondModelMB: false, rssAfterLoadTestBeyondModelMB: false,
+  readyMs: false, singleTokPerS: true, ...Object.fromEntries(STREAMS.map((n) => [`agg${n}TokPerS`, true])), coldTtftMs: false, pssAfterLoadBeyondModelMB: false, pssAfterLoadTestBeyondModelMB: false,
 };
 
 export async function runVersusBench() {
@@ -266,7 +270,7 @@ export async function runVersusBench() {
   const keys = Object.keys(HIGHER_IS_BETTER);
   const summary = Object.fromEntries(keys.map((key): [string, SummaryRow] => {
     // Memory compares as a difference in MB, everything else as a ratio.
-    const kind = key.startsWith('rss') ? 'differenceMB' : 'ratio';
+    const kind = key.startsWith('pss') ? 'differenceMB' : 'ratio';
     const per = rounds.map((r) => (kind === 'differenceMB' ? r.seekstack[key] - r['llama-server'][key] : r.seekstack[key] / r['llama-server'][key]));
     return [key, {
       seekstack: rounds.map((r) => +r.seekstack[key].toFixed(1)),
@@ -283,10 +287,10 @@ export async function runVersusBench() {
     ...Object.fromEntries(STREAMS.map((n) => [`${n} streams ≥ 1.10`, summary[`agg${n}TokPerS`].value >= 1.1])),
     'cold 2,000-token TTFT ≤ 1.00': summary.coldTtftMs.value <= 1,
     'time to ready ≤ 1.5': summary.readyMs.value <= 1.5,
-    'RSS beyond model ≤ +100 MB': summary.rssAfterLoadTestBeyondModelMB.value <= 100,
+    'memory (PSS) beyond model ≤ +100 MB': summary.pssAfterLoadTestBeyondModelMB.value <= 100,
   };
   console.log(`\nSeekstack vs llama-server — ${path.basename(model)}, ${THREADS} threads, ${SLOTS} slots, ${CTX} cells (unified), batch ${BATCH} / ubatch ${UBATCH}, flash attention, ${ROUNDS} rounds, ${prompt.tokens}-token cold prompt`);
-  console.table(Object.fromEntries(keys.map((k) => [k, { seekstack: summary[k].seekstack.join(' '), 'llama-server': summary[k].llamaServer.join(' '), 'ratio (rss: MB more)': summary[k].value, lowest: summary[k].lowest, highest: summary[k].highest }])));
+  console.table(Object.fromEntries(keys.map((k) => [k, { seekstack: summary[k].seekstack.join(' '), 'llama-server': summary[k].llamaServer.join(' '), 'ratio (pss: MB more)': summary[k].value, lowest: summary[k].lowest, highest: summary[k].highest }])));
   console.table(targets);
   return {
     model: path.basename(model), threads: THREADS, slots: SLOTS, ctx: CTX, batch: BATCH, ubatch: UBATCH, gpuLayers: GPU_LAYERS, decodeTokens: DECODE_TOKENS,
