@@ -8,8 +8,8 @@
  * the server's processes (proportional set size, after load and after the load test) beyond the model file. Ratios are Seekstack / llama-server per round, so
  * the machine's drift between rounds cancels; the spread is their lowest and highest.
  *
- * Env: VERSUS_ROUNDS (default 2), VERSUS_STREAMS (default 8,16), BENCH_THREADS (default: all cores), BENCH_MODEL (a GGUF instead of
- * the generated bench model), LLAMA_SERVER, VERSUS_GPU_LAYERS (default 0: CPU only).
+ * Env: VERSUS_ROUNDS (default 2), VERSUS_TOKENS (tokens per stream, default 128), VERSUS_STREAMS (default 8,16), BENCH_THREADS (default: all cores), BENCH_MODEL (a GGUF instead of
+ * the generated bench model), VERSUS_SEEKSTACK (another checkout's bin/seekstack.js, e.g. a before/after), LLAMA_SERVER, VERSUS_GPU_LAYERS (default 0: CPU only).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ const CTX = 8192;
 /** Seekstack's prefill chunk = llama-server's n_batch; both use a 512-token micro-batch. */
 const BATCH = 512;
 const UBATCH = 512;
-const DECODE_TOKENS = 128;
+const DECODE_TOKENS = Number(process.env.VERSUS_TOKENS ?? 128);
 const LONG_PROMPT_TOKENS = 2000;
 
 type Name = 'seekstack' | 'llama-server';
@@ -53,22 +53,23 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** LLAMA_SERVER, else a build in .cache/ (the full one or the one linked with the prebuilt libraries), else one built now. */
 function llamaServerBinary(): string {
   if (process.env.LLAMA_SERVER) return process.env.LLAMA_SERVER;
-  const built = path.join(ROOT, '.cache', 'llama.cpp-build', 'bin', 'llama-server');
-  if (!fs.existsSync(built)) {
-    console.log('building llama-server from node-llama-cpp 3.21.1\'s llama.cpp bundle (first run only, ~15 min on 2 cores)…');
-    const result = spawnSync(path.join(ROOT, 'scripts', 'build-llama-server.sh'), { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error('building llama-server failed');
-  }
-  return built;
+  const built = [path.join(ROOT, '.cache', 'llama.cpp-build', 'bin', 'llama-server'), path.join(ROOT, '.cache', 'llama-server-prebuilt', 'llama-server')];
+  const found = built.find((file) => fs.existsSync(file));
+  if (found) return found;
+  console.log('building llama-server from node-llama-cpp 3.21.1\'s llama.cpp bundle (first run only, long on 2 cores)…');
+  const result = spawnSync(path.join(ROOT, 'scripts', 'build-llama-server.sh'), { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('building llama-server failed');
+  return built.find((file) => fs.existsSync(file))!;
 }
 
 function command(name: Name, model: string, port: number, dataDir: string): string[] {
   if (name === 'seekstack') {
     // The installed command, as a user runs it (its shebang sets the server's V8 flags).
     return [
-      path.join(ROOT, 'bin', 'seekstack.js'), 'serve', '--model', model, '--port', String(port), '--data-dir', dataDir,
+      process.env.VERSUS_SEEKSTACK ?? path.join(ROOT, 'bin', 'seekstack.js'), 'serve', '--model', model, '--port', String(port), '--data-dir', dataDir,
       '--threads', String(THREADS), '--slots', String(SLOTS), '--ctx-size', String(CTX), '--prefill-chunk', String(BATCH),
       '--gpu-layers', String(GPU_LAYERS), '--model-keep-alive=-1',
     ];

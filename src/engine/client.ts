@@ -4,9 +4,8 @@
  * messages into one typed async iterator per request. A crash of llama.cpp fails only the requests in
  * flight (with `engine_unavailable`, which the API turns into a 503) and the engine is started again.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type { EmbedInput, Embeddings } from './embedder.ts';
 import { EngineError } from './errors.ts';
 import { validateModelFile } from './model-file.ts';
@@ -24,12 +23,9 @@ import {
   type ToEngine,
 } from './protocol.ts';
 import type { RequestId, StepEvent } from './types.ts';
-import { isSource, siblingModule } from '../runtime/sibling-module.ts';
+import { takeEngineProcess } from './engine-process.ts';
 
 const parseFromEngine = compileParser(FromEngineSchema, 'message from the engine');
-const WORKER = fileURLToPath(siblingModule('worker', import.meta.url));
-/** From source the engine process needs tsx too; compiled, it runs plain JavaScript and never loads it. */
-const WORKER_EXEC_ARGV = isSource(import.meta.url) ? ['--import', import.meta.resolve('tsx')] : [];
 
 export type GenerateInput = Omit<SubmitMessage, 'type' | 'id'>;
 
@@ -371,14 +367,7 @@ export class EngineClient extends EventEmitter {
 async function spawnEngine(config: EngineConfig): Promise<{ child: ChildProcess; model: ModelInfo; startup: EngineStartup }> {
   // Checked before any process starts: llama.cpp aborts the whole process on some malformed files.
   validateModelFile(config.modelPath);
-  const child = fork(WORKER, [], {
-    execArgv: WORKER_EXEC_ARGV,
-    // koffi's async calls (each decode, tokenizations, grammar compiles) run on libuv's pool: enough
-    // threads that the decode never queues behind the requests being prepared.
-    env: { UV_THREADPOOL_SIZE: '8', ...process.env },
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = takeEngineProcess();
   const ready = await new Promise<{ model: ModelInfo; startup: EngineStartup }>((resolve, reject) => {
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
       reject(new EngineError('engine_unavailable', `the engine process exited while loading (${signal ?? `exit code ${code}`})`));

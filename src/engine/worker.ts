@@ -9,7 +9,9 @@
  * then queued and acknowledged with `accepted`. A heartbeat every HEARTBEAT_INTERVAL_MS tells the
  * server the loop is alive and how far it has got.
  */
+import { PRELOAD_ENV } from './engine-process.ts';
 import { EngineError } from './errors.ts';
+import { loadLlama, type LibraryOptions } from './llama/index.ts';
 import { openModel, type EngineModel } from './model-host.ts';
 import {
   compileParser,
@@ -295,3 +297,13 @@ process.once('message', (raw) => {
   void start(message.config);
 });
 process.on('disconnect', () => process.exit(0));
+// Prespawned ahead of need (engine-process.ts): load llama.cpp now, while the server is still starting;
+// init then finds it loaded. A failure here is init's to report, with the model's own error handling.
+const preload = process.env[PRELOAD_ENV];
+if (preload !== undefined) {
+  try {
+    loadLlama(JSON.parse(preload) as LibraryOptions);
+  } catch {
+    // reported by init
+  }
+}

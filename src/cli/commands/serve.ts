@@ -5,10 +5,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { defineCommand, parseCommandArgs } from '../args.ts';
-import { EngineError } from '../../engine/errors.ts';
 import type { EngineConfig, EngineStartup } from '../../engine/protocol.ts';
-import { ModelRegistry, UnknownAliasTargetError, type ModelSource, type RegistryOptions } from '../../engine/registry.ts';
-import { listModels } from '../../models/library.ts';
+import { prespawnEngine } from '../../engine/engine-process.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { DEFAULT_MODEL } from '../../models/bundled.ts';
@@ -64,11 +62,6 @@ function auditedConfiguration(values: Record<string, unknown>, modelPaths: strin
   return { ...values, model: modelPaths.map((p) => path.resolve(p)), 'metrics-token': values['metrics-token'] === undefined ? undefined : '(set)' };
 }
 
-/** Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped, not fatal. */
-function localSources(dataDir: string, configFor: (modelPath: string) => EngineConfig): ModelSource[] {
-  return listModels(dataDir).map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
-}
-
 /** `--alias name=model`, repeatable: null (after saying why) when one is malformed. */
 function parseAliases(specs: string[]): Map<string, string> | null {
   const aliases = new Map<string, string>();
@@ -105,36 +98,6 @@ class StartupTimings {
       console.log(`timing ${(engine.modelOpenMs / 1000).toFixed(3).padStart(7)} s  engine process: model and context ready (since its spawn)`);
     }
   }
-}
-
-/**
- * The registry, with its first model loading in the engine process (the long pole of start-up) while
- * the caller opens the store and builds the HTTP server; `loaded` settles with the load's error or null.
- * A refusal found before any process starts (a bad file, an unknown alias target) is returned instead.
- */
-function startModels(modelPaths: string[], dataDir: string, configFor: (modelPath: string) => EngineConfig, options: RegistryOptions): { models: ModelRegistry; loaded: Promise<Error | null> } | Error {
-  try {
-    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(dataDir, configFor)];
-    const models = new ModelRegistry(sources, options);
-    const loaded = models.acquire({ model: models.list()[0] }).then((lease) => {
-      lease.release();
-      return null;
-    }, (error: unknown) => asError(error));
-    return { models, loaded };
-  } catch (error) {
-    return asError(error);
-  }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/** The one line that says why the models could not start; exit code 2 for a usage error. */
-function reportModelsError(error: Error): number {
-  const isUsage = error instanceof UnknownAliasTargetError;
-  console.error(`seekstack serve: ${error instanceof EngineError || isUsage ? error.message : String(error)}`);
-  return isUsage ? 2 : 1;
 }
 
 const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
@@ -204,6 +167,9 @@ export async function run(args: string[]): Promise<number> {
     maxQueueLength: numbers['max-queue'],
     flashAttention: !values.exact,
   });
+  // The engine process boots and loads its modules while this one loads the registry and reads the model file.
+  prespawnEngine(values['llama-lib-dir']);
+  const { startModels, reportModelsError } = await import('../serve-models.ts');
   const started = startModels(modelPaths, values['data-dir'], configFor, {
     maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart },
   });
