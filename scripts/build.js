@@ -12,10 +12,17 @@ const src = path.join(root, 'src');
 const dist = path.join(root, 'dist');
 const SKIPPED = new Set(['web', 'fixtures']);
 
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // An install without dev dependencies has no compiler: the CLI then runs the sources through tsx.
+  console.warn('seekstack build: typescript is not installed, so src/ is not compiled; the CLI runs it through tsx (slower start)');
+  process.exit(0);
+}
 fs.mkdirSync(dist, { recursive: true });
 // Output of sources since removed must not linger.
 for (const entry of fs.readdirSync(dist)) if (entry !== 'web') fs.rmSync(path.join(dist, entry), { recursive: true, force: true });
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 function copyAssets(dir) {
