@@ -61,15 +61,17 @@ cmake -S "$SRC" -B "$BUILD" -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGG
 if [ "${LLAMA_LINK_PREBUILT:-0}" = 1 ]; then
   PREBUILT="$(ls -d "$ROOT"/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64)"
   OUTDIR="$CACHE/llama-server-prebuilt"
-  # /fast: these targets without their dependencies (libllama and ggml come prebuilt).
-  nice -n 19 make -C "$BUILD" -j "${JOBS:-2}" llama-common-base/fast cpp-httplib/fast llama-ui/fast server-context/fast \
-    llama-server-impl/fast llama-server/fast mtmd/fast 2>&1 | grep -v 'No rule\|Error 1\|cannot find\|collect2\|ld returned' || true
+  # /fast: these targets without their dependencies (libllama and ggml come prebuilt); the first make
+  # builds what the second's targets need. Their link steps fail for want of libllama, so objects and
+  # archives are linked below instead.
+  nice -n 19 make -C "$BUILD" -j "${JOBS:-2}" llama-ui-assets/fast llama-ui-embed/fast llama-common-base/fast vendor-hash/fast cpp-httplib/fast
+  nice -n 19 make -k -C "$BUILD" -j "${JOBS:-2}" llama-ui/fast server-context/fast llama-server-impl/fast llama-server/fast mtmd/fast > "$BUILD/prebuilt-link.log" 2>&1 || true
   mkdir -p "$OUTDIR"
   cp "$PREBUILT"/*.so "$OUTDIR/"
   S="$BUILD/tools/server"
   nice -n 19 c++ -O3 -o "$OUTDIR/llama-server" "$S/CMakeFiles/llama-server.dir/main.cpp.o" "$S"/CMakeFiles/llama-server-impl.dir/*.o \
     "$S/libserver-context.a" "$BUILD"/tools/mtmd/CMakeFiles/mtmd.dir/*.o "$BUILD"/tools/mtmd/CMakeFiles/mtmd.dir/models/*.o \
-    "$BUILD/tools/ui/libllama-ui.a" "$BUILD/vendor/cpp-httplib/libcpp-httplib.a" "$BUILD/common/libllama-common-base.a" \
+    "$BUILD/tools/ui/libllama-ui.a" "$BUILD/vendor/cpp-httplib/libcpp-httplib.a" "$BUILD/vendor/hash/libvendor-hash.a" "$BUILD/common/libllama-common-base.a" \
     "$OUTDIR/libllama-common.so" "$OUTDIR/libllama.v0.4.0.so" "$OUTDIR/libggml.v0.4.0.so" "$OUTDIR/libggml-base.so" \
     -lssl -lcrypto -lpthread -Wl,-rpath,'$ORIGIN'
   echo "$OUTDIR/llama-server"
