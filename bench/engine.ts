@@ -26,7 +26,7 @@ function benchThreads(): number {
 }
 
 /** The bench model is generated on first use and kept outside git. */
-async function benchModel(): Promise<string> {
+export async function benchModel(): Promise<string> {
   const file = path.join(import.meta.dirname, '..', '.cache', 'bench', 'qwen2-bench-q8_0.gguf');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -4,9 +4,8 @@
  * messages into one typed async iterator per request. A crash of llama.cpp fails only the requests in
  * flight (with `engine_unavailable`, which the API turns into a 503) and the engine is started again.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type { EmbedInput, Embeddings } from './embedder.ts';
 import { EngineError } from './errors.ts';
 import { validateModelFile } from './model-file.ts';
@@ -15,6 +14,7 @@ import {
   FromEngineSchema,
   HEARTBEAT_INTERVAL_MS,
   type EngineConfig,
+  type EngineStartup,
   type EngineStats,
   type FromEngine,
   type Heartbeat,
@@ -23,10 +23,9 @@ import {
   type ToEngine,
 } from './protocol.ts';
 import type { RequestId, StepEvent } from './types.ts';
+import { takeEngineProcess } from './engine-process.ts';
 
 const parseFromEngine = compileParser(FromEngineSchema, 'message from the engine');
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 export type GenerateInput = Omit<SubmitMessage, 'type' | 'id'>;
 
@@ -116,6 +115,8 @@ export class EngineClient extends EventEmitter {
   restarts = 0;
   /** The engine's counters as of its last heartbeat (null until the first one): reading them asks nothing. */
   lastStats: EngineStats | null = null;
+  /** How the engine process's start went, phase by phase (of its latest start). */
+  startup: EngineStartup | null = null;
   #child: ChildProcess;
   #isReady = true;
   #isClosed = false;
@@ -146,8 +147,10 @@ export class EngineClient extends EventEmitter {
 
   /** Start the engine process and wait until the model is loaded. Throws EngineError on a bad model. */
   static async start(config: EngineConfig, options: EngineClientOptions = {}): Promise<EngineClient> {
-    const { child, model } = await spawnEngine(config);
-    return new EngineClient(config, child, model, options);
+    const { child, model, startup } = await spawnEngine(config);
+    const client = new EngineClient(config, child, model, options);
+    client.startup = startup;
+    return client;
   }
 
   get pid(): number | undefined {
@@ -340,13 +343,14 @@ export class EngineClient extends EventEmitter {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (this.#isClosed) return;
     try {
-      const { child, model } = await spawnEngine(this.config);
+      const { child, model, startup } = await spawnEngine(this.config);
       if (this.#isClosed) {
         child.kill('SIGTERM');
         return;
       }
       this.#child = child;
       this.model = model;
+      this.startup = startup;
       this.restarts++;
       this.#attach(child);
       this.#isReady = true;
@@ -360,18 +364,11 @@ export class EngineClient extends EventEmitter {
   }
 }
 
-async function spawnEngine(config: EngineConfig): Promise<{ child: ChildProcess; model: ModelInfo }> {
+async function spawnEngine(config: EngineConfig): Promise<{ child: ChildProcess; model: ModelInfo; startup: EngineStartup }> {
   // Checked before any process starts: llama.cpp aborts the whole process on some malformed files.
   validateModelFile(config.modelPath);
-  const child = fork(WORKER, [], {
-    execArgv: ['--import', TSX],
-    // koffi's async calls (each decode, tokenizations, grammar compiles) run on libuv's pool: enough
-    // threads that the decode never queues behind the requests being prepared.
-    env: { UV_THREADPOOL_SIZE: '8', ...process.env },
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const model = await new Promise<ModelInfo>((resolve, reject) => {
+  const child = takeEngineProcess();
+  const ready = await new Promise<{ model: ModelInfo; startup: EngineStartup }>((resolve, reject) => {
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
       reject(new EngineError('engine_unavailable', `the engine process exited while loading (${signal ?? `exit code ${code}`})`));
     child.once('exit', onExit);
@@ -379,7 +376,7 @@ async function spawnEngine(config: EngineConfig): Promise<{ child: ChildProcess;
       child.off('exit', onExit);
       try {
         const message = parseFromEngine(raw);
-        if (message.type === 'ready') resolve(message.model);
+        if (message.type === 'ready') resolve(message);
         // The engine exits by itself after a fatal message.
         else if (message.type === 'fatal') reject(new EngineError(message.code, message.message));
         else reject(new EngineError('internal', `unexpected first message from the engine: ${message.type}`));
@@ -390,5 +387,5 @@ async function spawnEngine(config: EngineConfig): Promise<{ child: ChildProcess;
     });
     child.send({ type: 'init', config } satisfies ToEngine);
   });
-  return { child, model };
+  return { child, ...ready };
 }

@@ -116,6 +116,10 @@ export const ModelInfoSchema = Type.Object({
 });
 export type ModelInfo = Static<typeof ModelInfoSchema>;
 
+/** The engine process's start-up, each phase as ms since that process started. */
+const EngineStartupSchema = Type.Object({ modulesLoadedMs: Num, modelOpenMs: Num });
+export type EngineStartup = Static<typeof EngineStartupSchema>;
+
 const TokenLogprobSchema = Type.Object({ token: Int, logprob: Num, bytes: Type.Array(Int) });
 
 const StepEventSchema = Type.Object({
@@ -174,7 +178,7 @@ export type Heartbeat = Static<typeof HeartbeatSchema>;
 const ErrorCodeSchema = Type.Unsafe<EngineErrorCode>(Type.Union(ENGINE_ERROR_CODES.map((c) => Type.Literal(c))));
 
 export const FromEngineSchema = Type.Union([
-  Type.Object({ type: Type.Literal('ready'), model: ModelInfoSchema }),
+  Type.Object({ type: Type.Literal('ready'), model: ModelInfoSchema, startup: EngineStartupSchema }),
   Type.Object({ type: Type.Literal('fatal'), code: ErrorCodeSchema, message: Type.String() }),
   Type.Object({ type: Type.Literal('step'), events: Type.Array(StepEventSchema) }),
   /** The request passed every check and is queued: its refusals are over, its events follow. */

@@ -9,6 +9,7 @@ import type { LlamaVocab } from './llama/vocab.ts';
 import { logSumExp, topLogprobs } from './sampling/logprobs.ts';
 import type { RequestSampler } from './sampling/chain.ts';
 import type { StepPlan } from './scheduler/scheduler.ts';
+import { mark } from './step-profile.ts';
 import type { AdaptiveThreads } from './threads/adaptive-threads.ts';
 import type { GenerationRequest, RequestId, SampledToken, TokenLogprob } from './types.ts';
 
@@ -61,8 +62,10 @@ export class Runner {
       });
     }
     if (this.#threads) this.#ctx.useThreads(this.#threads.choose(batch.nTokens));
+    mark('fill');
     const startedAt = performance.now();
     const status = await this.#ctx.decodeAsync(batch);
+    mark('decode');
     this.#threads?.record(batch.nTokens, this.#ctx.nThreads, performance.now() - startedAt);
     if (status !== 0) throw new DecodeError(`llama_decode failed with status ${status}`);
     const sampled = new Map<RequestId, SampledToken>();
@@ -70,6 +73,7 @@ export class Runner {
       const active = this.#active.get(id);
       if (active) sampled.set(id, this.#sample(active, index));
     }
+    mark('sample');
     return sampled;
   }
 

@@ -9,7 +9,9 @@
  * then queued and acknowledged with `accepted`. A heartbeat every HEARTBEAT_INTERVAL_MS tells the
  * server the loop is alive and how far it has got.
  */
+import { PRELOAD_ENV } from './engine-process.ts';
 import { EngineError } from './errors.ts';
+import { loadLlama, type LibraryOptions } from './llama/index.ts';
 import { openModel, type EngineModel } from './model-host.ts';
 import {
   compileParser,
@@ -22,6 +24,7 @@ import {
   type ToEngine,
 } from './protocol.ts';
 import { DecodeError } from './runner.ts';
+import { mark, stepEnd, stepStart } from './step-profile.ts';
 import type { RequestId, StepEvent } from './types.ts';
 
 /**
@@ -30,6 +33,9 @@ import type { RequestId, StepEvent } from './types.ts';
  * every core from the decode.
  */
 const MAX_PREPARING = 2;
+
+/** When this module and its imports finished loading, for the start-up timings. */
+const MODULES_LOADED_AT = performance.now();
 
 /** Idle time before the prefix cache is packed (EngineConfig.cacheCompactionIdleMs). */
 const DEFAULT_COMPACTION_IDLE_MS = 1000;
@@ -180,11 +186,18 @@ class EngineLoop {
     setImmediate(() => void this.#loop());
   }
 
-  /** Steps while there is work; yields to the event loop between steps so cancels arrive in time. */
+  /**
+   * Steps while there is work; yields to the event loop between steps so cancels arrive in time. A
+   * step's events go out once the next step's decode is under way, so serialising them and writing
+   * them to the server is off the decode's critical path (they wait microseconds, not a step).
+   */
   async #loop(): Promise<void> {
     const { scheduler, runner } = this.#host;
+    let unsent: StepEvent[] = [];
     while (scheduler.hasWork()) {
+      stepStart();
       const plan = scheduler.schedule();
+      mark('schedule');
       let events: StepEvent[];
       if (plan.chunks.length === 0) {
         events = scheduler.update(plan, new Map());
@@ -192,7 +205,12 @@ class EngineLoop {
         this.#numSteps++;
         this.#stepStartedAt = performance.now();
         try {
-          events = scheduler.update(plan, await this.#decodeLock.run(() => runner.run(plan)));
+          // run() hands the decode to a worker thread before it first awaits.
+          const decoding = this.#decodeLock.run(() => runner.run(plan));
+          unsent = sendSteps(unsent);
+          mark('send');
+          events = scheduler.update(plan, await decoding);
+          mark('update');
         } catch (error) {
           if (!(error instanceof DecodeError)) throw error;
           events = scheduler.fail(plan, error.message);
@@ -201,9 +219,12 @@ class EngineLoop {
         }
       }
       for (const event of events) if (event.finishReason) runner.release(event.id);
-      if (events.length > 0) send({ type: 'step', events });
+      unsent.push(...events);
       await new Promise((resolve) => setImmediate(resolve));
+      mark('yield');
+      stepEnd(plan.chunks.reduce((n, c) => n + c.tokens.length, 0));
     }
+    sendSteps(unsent);
     this.#isRunning = false;
     this.#compactWhenIdle();
   }
@@ -225,6 +246,12 @@ class EngineLoop {
 }
 
 class CancelledWhilePreparing extends Error {}
+
+/** Sends the events held back, as one message; returns the emptied list to fill again. */
+function sendSteps(events: StepEvent[]): StepEvent[] {
+  if (events.length > 0) send({ type: 'step', events });
+  return [];
+}
 
 /** The last event of a request cancelled before it was queued. */
 function cancelledEvent(id: string, promptTokens = 0): StepEvent {
@@ -260,7 +287,7 @@ async function start(config: EngineConfig): Promise<void> {
     }
     loop.handle(message);
   });
-  send({ type: 'ready', model: host.info });
+  send({ type: 'ready', model: host.info, startup: { modulesLoadedMs: MODULES_LOADED_AT, modelOpenMs: performance.now() } });
   setInterval(() => loop.heartbeat(), HEARTBEAT_INTERVAL_MS).unref();
 }
 
@@ -270,3 +297,13 @@ process.once('message', (raw) => {
   void start(message.config);
 });
 process.on('disconnect', () => process.exit(0));
+// Prespawned ahead of need (engine-process.ts): load llama.cpp now, while the server is still starting;
+// init then finds it loaded. A failure here is init's to report, with the model's own error handling.
+const preload = process.env[PRELOAD_ENV];
+if (preload !== undefined) {
+  try {
+    loadLlama(JSON.parse(preload) as LibraryOptions);
+  } catch {
+    // reported by init
+  }
+}

@@ -5,7 +5,7 @@
  */
 import type { EngineHealth, GenerateInput, Generation } from '../engine/client.ts';
 import type { EmbedInput, Embeddings } from '../engine/embedder.ts';
-import type { EngineStats, ModelInfo } from '../engine/protocol.ts';
+import type { EngineStartup, EngineStats, ModelInfo } from '../engine/protocol.ts';
 
 export interface ModelClient {
   /** The model as its engine describes it: template, special tokens, context. */
@@ -15,6 +15,8 @@ export interface ModelClient {
   readonly lastStats: EngineStats | null;
   /** The local engine process; undefined for a remote model. */
   readonly pid: number | undefined;
+  /** How long the local engine process took to boot and open the model; null for a remote model. */
+  readonly startup: EngineStartup | null;
   generate(input: GenerateInput, signal?: AbortSignal): Generation;
   tokenize(text: string, addSpecial: boolean): Promise<number[]>;
   detokenize(tokens: number[]): Promise<string>;

@@ -13,6 +13,7 @@ export class RoutedClient implements ModelClient {
   readonly restarts = 0;
   readonly lastStats = null;
   readonly pid = undefined;
+  readonly startup = null;
   readonly #pool: UpstreamPool;
   readonly #model: string;
 

@@ -13,6 +13,7 @@ import { UnsupportedSchemaError } from './errors.ts';
 import { schemaToGrammar } from './index.ts';
 import { checkSchemaLimits } from './limits.ts';
 import { toolCallGrammar, type GrammarTool } from './tool-call.ts';
+import { siblingModule } from '../../runtime/sibling-module.ts';
 
 export type GrammarJob =
   | { kind: 'schema'; schema: unknown; strict: boolean }
@@ -105,7 +106,7 @@ export class GrammarCompiler {
 
   #workerThread(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = startWorker(new URL('./compiler-worker.ts', import.meta.url));
+    const worker = startWorker(siblingModule('compiler-worker', import.meta.url));
     worker.on('message', (reply: WorkerReply) => this.#settle(reply.id, reply));
     worker.on('error', (error) => {
       if (this.#worker === worker) this.#worker = null;

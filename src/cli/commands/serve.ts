@@ -8,25 +8,25 @@
 import os from 'node:os';
 import path from 'node:path';
 import { defineCommand, parseCommandArgs, type OptionSpec } from '../args.ts';
-import { buildServer } from '../../api/server.ts';
-import { EngineError } from '../../engine/errors.ts';
-import type { EngineConfig } from '../../engine/protocol.ts';
-import { ModelRegistry, UnknownAliasTargetError, type ModelSource } from '../../routing/registry.ts';
+import type { EngineConfig, EngineStartup } from '../../engine/protocol.ts';
+import { prespawnEngine } from '../../engine/engine-process.ts';
 import { ROUTING_POLICIES, type RoutingPolicy } from '../../routing/router.ts';
 import { parseUpstreamSpec, UpstreamSpecError, type UpstreamSpec } from '../../routing/upstream-spec.ts';
 import { DEFAULT_UPSTREAM_OPTIONS, UpstreamPool } from '../../routing/upstreams.ts';
 import { ConfigFileError, configArgs } from '../config-file.ts';
-import { listModels } from '../../models/library.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
-import { openAssistant } from '../../platform/assistant.ts';
-import { openPlatform, type Platform } from '../../platform/platform.ts';
+import type { Platform } from '../../platform/platform.ts';
 import { redactUrl } from '../../store/redact-url.ts';
 import { DEFAULT_MODEL } from '../../models/bundled.ts';
 import { parseThreads, positiveInteger } from '../model-options.ts';
 import { usableCores } from '../../engine/threads/cpu-cores.ts';
-import { whenParentExits } from '../launcher-watch.ts';
 
 const env = (name: string) => process.env[`SEEKSTACK_${name}`];
+/**
+ * When this module and its imports (only what starting the engine needs) finished loading. The HTTP
+ * server, the store and the assistant load afterwards, while the engine process loads the model.
+ */
+const MODULES_LOADED_AT = performance.now();
 
 export const spec = defineCommand({
   options: {
@@ -48,6 +48,7 @@ export const spec = defineCommand({
     'llama-lib-dir': { type: 'string', default: env('LLAMA_LIB_DIR'), value: 'dir', help: 'another build of the same llama.cpp release (CANN, MUSA, HIP, SYCL)' },
     'stall-timeout': { type: 'string', default: env('STALL_TIMEOUT') ?? '30s', value: 'duration', help: 'an engine not stepping this long is reported stalled' },
     'stall-restart': { type: 'string', default: env('STALL_RESTART') ?? '2m', value: 'duration', help: 'a stalled engine is restarted after this long' },
+    timings: { type: 'boolean', default: env('TIMINGS') === '1', help: 'print how long each start-up phase took (since the process started)' },
     exact: { type: 'boolean', default: env('EXACT') === '1', help: 'no flash attention: bit-exact results across batch sizes' },
     auth: { type: 'string', default: env('AUTH') ?? 'auto', value: 'auto|required', help: 'auto: keys required once one exists' },
     'insecure-no-auth': { type: 'boolean', default: env('INSECURE_NO_AUTH') === '1', help: 'listen beyond loopback without keys' },
@@ -159,16 +160,6 @@ function auditedConfiguration(values: Record<string, unknown>, modelPaths: strin
   };
 }
 
-/**
- * Every complete model under `<data-dir>/models`, by its library name; one llama.cpp would refuse is skipped,
- * not fatal. The bundled demo model only when asked: a gateway's default model is its upstreams' first.
- */
-function localSources(dataDir: string, configFor: (modelPath: string) => EngineConfig, withBundled: boolean): ModelSource[] {
-  return listModels(dataDir)
-    .filter((model) => withBundled || !model.isBundled)
-    .map((model) => ({ config: configFor(model.path), name: model.name, isOptional: true }));
-}
-
 /** `--alias name=model`, repeatable: null (after saying why) when one is malformed. */
 function parseAliases(specs: string[]): Map<string, string> | null {
   const aliases = new Map<string, string>();
@@ -181,6 +172,30 @@ function parseAliases(specs: string[]): Map<string, string> | null {
     aliases.set(match[1], match[2]);
   }
   return aliases;
+}
+
+/** Start-up phases, each as the time since the process started (node's own start included). */
+class StartupTimings {
+  readonly #isOn: boolean;
+  readonly #marks: Array<[string, number]> = [['modules loaded', MODULES_LOADED_AT]];
+
+  constructor(isOn: boolean) {
+    this.#isOn = isOn;
+  }
+
+  mark(phase: string): void {
+    this.#marks.push([phase, performance.now()]);
+  }
+
+  /** `engine`: the first model's engine process, whose clock starts at its own spawn. */
+  print(engine: EngineStartup | null): void {
+    if (!this.#isOn) return;
+    for (const [phase, at] of this.#marks) console.log(`timing ${(at / 1000).toFixed(3).padStart(7)} s  ${phase}`);
+    if (engine) {
+      console.log(`timing ${(engine.modulesLoadedMs / 1000).toFixed(3).padStart(7)} s  engine process: modules loaded (since its spawn)`);
+      console.log(`timing ${(engine.modelOpenMs / 1000).toFixed(3).padStart(7)} s  engine process: model and context ready (since its spawn)`);
+    }
+  }
 }
 
 const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
@@ -252,26 +267,9 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack serve: --${badDuration} must be a positive duration such as 30s or 2m, got '${values[badDuration]}'`);
     return 2;
   }
-  let platform: Platform;
-  try {
-    platform = await openPlatform(values['data-dir'], {
-      isAuthRequired: values.auth === 'required', isExposed: !isLoopback(values.host), checkpointInBackground: true, leaseTtlMs: durations['lease-ttl'],
-      databaseUrl: values.database, redisUrl: values.redis, redisPrefix: values['redis-prefix'],
-    });
-  } catch (error) {
-    console.error(`seekstack serve: ${(error as Error).message}`);
-    return 1;
-  }
-  if (!isLoopback(values.host) && !values['insecure-no-auth'] && !(await platform.gate.isAuthRequired())) {
-    console.error(
-      `seekstack serve: refusing to listen on ${values.host} without authentication: no API key exists yet. ` +
-        'Create one (seekstack keys create --tenant <name>), serve on a loopback address, or pass --insecure-no-auth',
-    );
-    await platform.close();
-    return 2;
-  }
-  await platform.admin.recordConfiguration(auditedConfiguration(values, modelPaths), 'server');
-  const found = await upstreams?.discover();
+  const timings = new StartupTimings(values.timings);
+  // Asked while the models load; awaited before they are attached.
+  const discovered = upstreams?.discover();
   // Loaded engines decode at the same time, so they split the cores: oversubscribing ggml's pool collapses it.
   const threads = Math.max(1, Math.floor(Math.min(threadsOption.threads, usableCores()) / maxLoaded));
   const configFor = (modelPath: string): EngineConfig => ({
@@ -288,27 +286,72 @@ export async function run(args: string[]): Promise<number> {
     maxQueueLength: numbers['max-queue'],
     flashAttention: !values.exact,
   });
-  let models: ModelRegistry;
+  // The engine process boots and loads its modules while this one loads the registry and reads the model file.
+  if (modelPaths.length > 0) prespawnEngine(values['llama-lib-dir']);
+  const { startModels, reportModelsError } = await import('../serve-models.ts');
+  const started = startModels(modelPaths, values['data-dir'], configFor, {
+    maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart },
+    hasUpstreams: upstreams !== undefined, withBundled: upstreams === undefined || modelPaths.length > 0,
+  });
+  if (started instanceof Error) {
+    upstreams?.close();
+    return reportModelsError(started);
+  }
+  const { models } = started;
+  const loaded = started.loaded.then((error) => {
+    timings.mark('engine ready (model loaded)');
+    return error;
+  });
+  const closeModels = async () => {
+    await loaded;
+    await models.close();
+  };
+  const [{ buildServer }, { openPlatform }, { openAssistant }, { whenParentExits }] = await Promise.all([
+    import('../../api/server.ts'), import('../../platform/platform.ts'), import('../../platform/assistant.ts'), import('../launcher-watch.ts'),
+  ]);
+  timings.mark('server modules loaded');
+  let platform: Platform;
   try {
-    const sources = [...modelPaths.map((modelPath) => ({ config: configFor(modelPath) })), ...localSources(values['data-dir'], configFor, upstreams === undefined || modelPaths.length > 0)];
-    models = await ModelRegistry.start(sources, {
-      maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart }, hasUpstreams: upstreams !== undefined,
+    platform = await openPlatform(values['data-dir'], {
+      isAuthRequired: values.auth === 'required', isExposed: !isLoopback(values.host), checkpointInBackground: true, leaseTtlMs: durations['lease-ttl'],
+      databaseUrl: values.database, redisUrl: values.redis, redisPrefix: values['redis-prefix'],
     });
   } catch (error) {
-    const isUsage = error instanceof UnknownAliasTargetError;
-    console.error(`seekstack serve: ${error instanceof EngineError || isUsage ? error.message : String(error)}`);
+    console.error(`seekstack serve: ${(error as Error).message}`);
     upstreams?.close();
-    await platform.close();
-    return isUsage ? 2 : 1;
+    await closeModels();
+    return 1;
   }
+  timings.mark('store open');
+  if (!isLoopback(values.host) && !values['insecure-no-auth'] && !(await platform.gate.isAuthRequired())) {
+    console.error(
+      `seekstack serve: refusing to listen on ${values.host} without authentication: no API key exists yet. ` +
+        'Create one (seekstack keys create --tenant <name>), serve on a loopback address, or pass --insecure-no-auth',
+    );
+    upstreams?.close();
+    await Promise.all([platform.close(), closeModels()]);
+    return 2;
+  }
+  await platform.admin.recordConfiguration(auditedConfiguration(values, modelPaths), 'server');
+  const found = await discovered;
   for (const id of upstreams?.attach(models) ?? []) console.error(`seekstack serve: the local model ${id} shadows the upstreams' model of that name`);
   for (const { name, reason } of models.skipped) console.error(`seekstack serve: skipping the local model ${name}: ${reason}`);
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
   const assistant = await openAssistant(platform);
+  timings.mark('assistant open');
   const app = await buildServer({
     models, upstreams, nodeToken, platform, assistant, library: { dataDir: values['data-dir'], configFor }, keepAliveMs: numbers['keep-alive-ms'], requestTimeoutMs: durations['request-timeout'], metricsToken: values['metrics-token'], logger: false,
   });
+  // Route schemas compile here, still beside the model load.
+  await app.ready();
+  timings.mark('HTTP server built');
+  const loadError = await loaded;
+  if (loadError) {
+    // Closing the app closes the assistant, the models and the store.
+    await app.close();
+    return reportModelsError(loadError);
+  }
   try {
     await app.listen({ host: values.host, port: numbers.port });
   } catch (error) {
@@ -316,6 +359,8 @@ export async function run(args: string[]): Promise<number> {
     await app.close();
     return 1;
   }
+  timings.mark('listening');
+  timings.print(models.list()[0]?.client?.startup ?? null);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : numbers.port;
   for (const model of models.list()) {

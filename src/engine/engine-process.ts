@@ -1,0 +1,56 @@
+/**
+ * @module engine/engine-process
+ * Forking the engine process, and forking one ahead of need: `seekstack serve` calls prespawnEngine()
+ * before it loads the rest of the server, so the engine process boots Node and loads its own modules
+ * while the server loads its modules and reads the model file; the first engine start then takes that
+ * process instead of forking one. Only light imports here, for that reason.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isSource, siblingModule } from '../runtime/sibling-module.ts';
+
+const WORKER = fileURLToPath(siblingModule('worker', import.meta.url));
+
+let prespawned: ChildProcess | null = null;
+
+/** Set in a prespawned engine process: the llama.cpp library options to load while it waits for `init` (JSON). */
+export const PRELOAD_ENV = 'SEEKSTACK_ENGINE_PRELOAD';
+
+/** A new engine process, waiting for its `init` message. */
+export function forkEngineProcess(extraEnv: Record<string, string> = {}): ChildProcess {
+  return fork(WORKER, [], {
+    // From source the engine process needs tsx too; compiled, it runs plain JavaScript and never loads it.
+    execArgv: isSource(import.meta.url) ? ['--import', import.meta.resolve('tsx')] : [],
+    // koffi's async calls (each decode, tokenizations, grammar compiles) run on libuv's pool: enough
+    // threads that the decode never queues behind the requests being prepared.
+    env: { UV_THREADPOOL_SIZE: '8', ...process.env, ...extraEnv },
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+/**
+ * Forks an engine process for the next start to take; it loads llama.cpp from `libDir` (the directory the
+ * engine config will name; undefined: the default) while it waits. Until taken it keeps nothing alive: a
+ * server that exits first (a bad option, a bad model) exits as before, and the process ends with its IPC channel.
+ */
+export function prespawnEngine(libDir: string | undefined): void {
+  if (prespawned) return;
+  const child = forkEngineProcess({ [PRELOAD_ENV]: JSON.stringify({ libDir }) });
+  child.unref();
+  child.channel?.unref();
+  child.once('exit', () => {
+    if (prespawned === child) prespawned = null;
+  });
+  prespawned = child;
+}
+
+/** The prespawned engine process if one is alive, else a new one. */
+export function takeEngineProcess(): ChildProcess {
+  const child = prespawned;
+  prespawned = null;
+  if (!child || child.exitCode !== null || child.signalCode !== null || !child.connected) return forkEngineProcess();
+  child.ref();
+  child.channel?.ref();
+  return child;
+}
