@@ -1,17 +1,19 @@
 /**
  * @module Trains the bundled demo reasoning model and writes `models/seekstack-demo-r1.gguf`.
  *
- *   npm run train:demo -- [--out FILE] [--init FILE] [--steps N] [--checkpoint-every N]
+ *   npm run train:demo -- [--out FILE] [--init FILE [--start-stage 2|3] [--start-round N]] [--steps N] [--checkpoint-every N]
  *
  * TensorFlow.js on its WebAssembly backend (dev dependencies only), fixed seeds for everything: the BPE
- * corpus, the initial weights and the streams of examples. Two stages, each one Adam run with warmup +
- * cosine decay:
+ * corpus, the initial weights and the streams of examples. Three stages, each one or more Adam runs with
+ * warmup + cosine decay:
  *   1. v1's recipe from random weights: single questions, worked column by column (problems.ts);
  *   2. the v2 mixture (conversations.ts): conversations of 1–6 turns answered on their last question,
  *      thinking off, many phrasings, polite refusals of anything that is not arithmetic, and a share of
- *      stage 1's problems so its skills stay.
+ *      stage 1's problems so its skills stay;
+ *   3. the same mixture on fresh examples, in rounds of a lower cosine, each from the best checkpoint.
  * `--init FILE` skips stage 1 and starts stage 2 from a GGUF this script wrote (v1's committed model,
- * say). Stage 2 checks held-out sets every `--checkpoint-every` steps and keeps the best checkpoint.
+ * say); `--start-stage 3 [--start-round N]` continues from a stage-2 (or earlier round's) output.
+ * Stages 2 and 3 check held-out sets every `--checkpoint-every` steps and keep the best checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -79,16 +81,21 @@ const { values: args } = parseArgs({
     'checkpoint-every': { type: 'string', default: '100' },
     /** Skip stage 1: start from a GGUF this script wrote (same shape and vocabulary). */
     init: { type: 'string' },
-    /** With --init: the stage it starts (2, or 3 to continue from a stage-2 output). */
+    /** With --init: the stage it starts (2, or 3 to continue from a stage-2 output), and stage 3's round. */
     'start-stage': { type: 'string', default: '2' },
+    'start-round': { type: 'string', default: '1' },
     /** Length of stage 2's schedule. */
     steps: { type: 'string', default: '500' },
     'peak-lr': { type: 'string', default: '7e-4' },
   },
 });
 const STAGE2: Recipe = { name: 'stage 2', steps: Number(args.steps), warmup: 30, peakLr: Number(args['peak-lr']), dataSeed: TRAIN_SEED + 2 };
-/** Stage 3: the same mixture, fresh examples, a second, lower cosine from stage 2's best checkpoint. */
-const STAGE3: Recipe = { name: 'stage 3', steps: 300, warmup: 10, peakLr: 3e-4, dataSeed: TRAIN_SEED + 3 };
+/**
+ * Stage 3: the same mixture, fresh examples, in rounds of a lower cosine, each from the best checkpoint
+ * so far (each round has gained on every held-out set).
+ */
+const STAGE3_ROUNDS = 2;
+const stage3 = (round: number): Recipe => ({ name: `stage 3, round ${round}`, steps: 300, warmup: 10, peakLr: 3e-4, dataSeed: TRAIN_SEED + 2 + round });
 
 assertTemplateAgrees();
 await tf.setBackend('wasm');
@@ -321,5 +328,9 @@ if (startStage === 3) {
   bestScore = score;
   save(args.out!);
 }
-const more = new ConversationSource(STAGE3.dataSeed, STAGE2_MIXTURE);
-train(STAGE3, () => boundedConversation(more), stage2Checks, true);
+for (let round = startStage === 3 ? Number(args['start-round']) : 1; round <= STAGE3_ROUNDS; round++) {
+  const recipe = stage3(round);
+  const source = new ConversationSource(recipe.dataSeed, STAGE2_MIXTURE);
+  train(recipe, () => boundedConversation(source), stage2Checks, true);
+  if (round < STAGE3_ROUNDS) restore(args.out!);
+}
