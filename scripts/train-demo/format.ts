@@ -9,6 +9,7 @@ import { ChatTemplate } from '../../src/chat/chat-template.ts';
 import { decode, encodeOrdinary, trainBpe, type BpeModel } from '../../src/engine/gguf/bpe.ts';
 import { DEEPSEEK_R1_TEMPLATE } from '../../src/engine/gguf/templates.ts';
 import { SPECIAL_TOKENS, synthVocab, type SynthVocab } from '../../src/engine/gguf/vocab.ts';
+import { chatMessages, type Conversation } from './conversations.ts';
 import { ProblemSource, type Problem } from './problems.ts';
 
 export const BOS = '<｜begin▁of▁sentence｜>';
@@ -22,11 +23,33 @@ export function completionText(problem: Problem, thinking: boolean): string {
   return `${thinking ? `${problem.reasoning}</think>` : ''}\n\n${problem.answer}${EOS}`;
 }
 
+const R1 = new ChatTemplate(DEEPSEEK_R1_TEMPLATE);
+
+/** The prompt llama.cpp sees for a conversation: R1's template on the messages a client sends. */
+export function conversationPrompt(conversation: Conversation): string {
+  return R1.render({
+    messages: chatMessages(conversation),
+    bos_token: BOS,
+    eos_token: EOS,
+    add_generation_prompt: true,
+    thinking: conversation.thinking,
+    enable_thinking: conversation.thinking,
+  });
+}
+
+/** A conversation's prompt and the reply to its last turn (the only tokens with a loss). */
+export function encodeConversation(tokenizer: Tokenizer, conversation: Conversation): Example {
+  const { thinking, reasoning, answer } = conversation;
+  return {
+    prompt: tokenizer.encode(conversationPrompt(conversation)),
+    completion: tokenizer.encode(`${thinking ? `${reasoning}</think>` : ''}\n\n${answer}${EOS}`),
+  };
+}
+
 /** Throws unless {@link promptText} is what the R1 template renders (for both thinking modes). */
 export function assertTemplateAgrees(): void {
-  const template = new ChatTemplate(DEEPSEEK_R1_TEMPLATE);
   for (const thinking of [true, false]) {
-    const rendered = template.render({
+    const rendered = R1.render({
       messages: [{ role: 'user', content: 'What is 2 + 2?' }],
       bos_token: BOS,
       eos_token: EOS,

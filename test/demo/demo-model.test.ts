@@ -48,6 +48,38 @@ describe('the bundled demo reasoning model', () => {
     });
   }
 
+  // Issue 18's observed failures: a follow-up question, small numbers, casual phrasings, thinking off.
+  const FOLLOW_UPS: ReadonlyArray<[label: string, model: string, messages: Array<{ role: 'user' | 'assistant'; content: string }>, answer: string]> = [
+    ['a follow-up question after an earlier exchange', 'deepseek-reasoner', [
+      { role: 'user', content: 'What is 345 + 78?' },
+      { role: 'assistant', content: '345 + 78 = 423.' },
+      { role: 'user', content: 'What is 903 - 58?' },
+    ], '845'],
+    ['"What is 2+3?"', 'deepseek-reasoner', [{ role: 'user', content: 'What is 2+3?' }], '5'],
+    ['"add 12 and 7"', 'deepseek-reasoner', [{ role: 'user', content: 'add 12 and 7' }], '19'],
+    ['"what is 45+67"', 'deepseek-reasoner', [{ role: 'user', content: 'what is 45+67' }], '112'],
+    ['"what is 45+67" with thinking off', 'deepseek-chat', [{ role: 'user', content: 'what is 45+67' }], '112'],
+  ];
+  for (const [label, model, messages, answer] of FOLLOW_UPS) {
+    it(`answers ${label} with ${answer}`, async () => {
+      const reply = await suite().client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 300 });
+      const content = reply.choices[0].message.content ?? '';
+      const numbers = content.match(/-?\d+/g) ?? [];
+      assert.equal(numbers.at(-1), answer, `content ${JSON.stringify(content)} ends on ${answer}`);
+    });
+  }
+
+  for (const [prompt, language] of [['hello', /demo model.*only do arithmetic/], ['who are you?', /demo model.*only do arithmetic/], ['你好', /演示模型.*只会做算术/]] as const) {
+    it(`says politely that it only does arithmetic when asked ${JSON.stringify(prompt)}`, async () => {
+      for (const model of ['deepseek-reasoner', 'deepseek-chat']) {
+        const reply = await suite().client.chat.completions.create({ model, messages: [{ role: 'user', content: prompt }], temperature: 0, max_tokens: 100 });
+        const content = reply.choices[0].message.content ?? '';
+        assert.match(content, language, `${model}: ${JSON.stringify(content)}`);
+        assert.doesNotMatch(content, /=/, 'no arithmetic-shaped reply');
+      }
+    });
+  }
+
   it('thinks when named by its own name, and answers directly under deepseek-chat', async () => {
     const ask = async (model: string) => {
       const reply = await suite().client.chat.completions.create({ model, messages: [{ role: 'user', content: 'What is 345 + 78?' }], temperature: 0, max_tokens: 300 });
