@@ -118,6 +118,22 @@ describe('a gateway in front of three Seekstack nodes', () => {
     assert.equal(ollama.status, 200);
     assert.equal(((await ollama.json()) as { done: boolean }).done, true);
     assert.equal(routed.length, 2, 'both went through the router');
+
+    // The listings describe a remote model from what its upstream reports: there is no file here to read.
+    const auth = { authorization: `Bearer ${key.secret}` };
+    const tags = await fetch(`${origin}/api/tags`, { headers: auth });
+    assert.equal(tags.status, 200);
+    const tagged = ((await tags.json()) as { models: Array<{ name: string; size: number; details: { family: string } }> }).models.find((m) => m.name === model);
+    assert.ok(tagged && tagged.size > 0 && tagged.details.family === 'qwen2', `the remote model is tagged: ${JSON.stringify(tagged)}`);
+    const show = await fetch(`${origin}/api/show`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model }) });
+    assert.equal(show.status, 200);
+    assert.ok(((await show.json()) as { capabilities: string[] }).capabilities.includes('completion'));
+    const ps = await fetch(`${origin}/api/ps`, { headers: auth });
+    assert.equal(ps.status, 200);
+    const app = await fetch(`${origin}/app/api/models`, { headers: auth });
+    assert.equal(app.status, 200);
+    const listed = ((await app.json()) as { data: Array<{ id: string; context_length: number }> }).data.find((m) => m.id === model);
+    assert.ok(listed && listed.context_length > 0, `the app lists the remote model: ${JSON.stringify(listed)}`);
   });
 
   it('lets only the node token name a cache namespace', async () => {

@@ -1,18 +1,21 @@
 /**
  * What Ollama's model listings say about a model (`details`, `model_info`, `capabilities`, digest,
  * modification time), read from its GGUF header once per file version, so listing many models does
- * not re-read headers on every call.
+ * not re-read headers on every call; for a remote model, from what its upstream reported.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { GgufType } from '../../engine/gguf/format.ts';
 import { readGgufInfo, type GgufInfo } from '../../engine/gguf/reader.ts';
 import { summarizeGguf, type GgufSummary } from '../../engine/gguf/summary.ts';
+import type { ModelInfo } from '../../engine/protocol.ts';
 import { formatCount } from '../../models/units.ts';
+import type { ServableModel } from '../../routing/registry.ts';
 import { chatCapabilities } from '../chat-prompt.ts';
 
 export interface ModelFacts {
-  info: GgufInfo;
+  /** The GGUF header; null for a remote model, whose file is on its upstream. */
+  info: GgufInfo | null;
   summary: GgufSummary;
   sizeBytes: number;
   modifiedAt: string;
@@ -24,6 +27,11 @@ export interface ModelFacts {
 }
 
 const cache = new Map<string, { stamp: string; facts: ModelFacts }>();
+
+/** A served model's facts, local or remote. */
+export function servedModelFacts(model: ServableModel): ModelFacts {
+  return model.isRemote && model.client ? remoteFacts(model.id, model.path, model.client.model) : modelFacts(model.path);
+}
 
 export function modelFacts(modelPath: string): ModelFacts {
   const stat = fs.statSync(modelPath);
@@ -39,6 +47,27 @@ export function modelFacts(modelPath: string): ModelFacts {
     digest: createHash('sha256').update(`${modelPath}\0${stamp}`).digest('hex'),
   };
   cache.set(modelPath, { stamp, facts });
+  return facts;
+}
+
+/** Keyed by model and where it is served, so its modification time is when this server first saw it there. */
+const remoteCache = new Map<string, ModelFacts>();
+
+function remoteFacts(id: string, where: string, info: ModelInfo): ModelFacts {
+  const stamp = `${id}\0${where}`;
+  const cached = remoteCache.get(stamp);
+  if (cached) return cached;
+  const facts: ModelFacts = {
+    info: null,
+    summary: {
+      name: info.name, architecture: info.architecture, parameterCount: info.numParams, quantization: '', contextLength: info.trainContextLength,
+      fileSizeBytes: info.sizeBytes, chatTemplate: info.chatTemplate ?? undefined, hasFimTokens: info.fim !== null,
+    },
+    sizeBytes: info.sizeBytes,
+    modifiedAt: new Date().toISOString(),
+    digest: createHash('sha256').update(stamp).digest('hex'),
+  };
+  remoteCache.set(stamp, facts);
   return facts;
 }
 
@@ -70,8 +99,8 @@ export function modelCapabilities({ summary }: ModelFacts): string[] {
  * thousands of entries) only when `verbose`, else null; the chat template is `template`, not repeated here.
  */
 export function modelInfo({ info, summary }: ModelFacts, isVerbose: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = { 'general.parameter_count': summary.parameterCount };
-  for (const [key, kv] of info.metadata) {
+  const out: Record<string, unknown> = { 'general.architecture': summary.architecture, 'general.parameter_count': summary.parameterCount };
+  for (const [key, kv] of info?.metadata ?? []) {
     if (key === 'tokenizer.chat_template') continue;
     out[key] = kv.type === GgufType.ARRAY ? (isVerbose ? arrayValue(kv.value) : null) : jsonValue(kv.value);
   }

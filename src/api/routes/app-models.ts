@@ -11,7 +11,7 @@ import { DEEPSEEK_NAMES } from '../../routing/registry.ts';
 import { isModelAllowed } from '../../platform/gate.ts';
 import { fromEngineError } from '../errors.ts';
 import { acquireModel } from '../generation.ts';
-import { modelCapabilities, modelFacts } from '../ollama/model-facts.ts';
+import { modelCapabilities, servedModelFacts } from '../ollama/model-facts.ts';
 import { TokenCount } from '../schemas/app-models.ts';
 import type { AppContext } from '../server.ts';
 
@@ -30,7 +30,7 @@ export function appModelRoutes(app: FastifyInstance, context: AppContext): void 
     const data = models.list()
       .filter((model) => isModelAllowed(key, model.id, model.id) || aliases.has(model.id))
       .map((model) => {
-        const capabilities = modelCapabilities(modelFacts(model.path));
+        const capabilities = modelCapabilities(servedModelFacts(model));
         return {
           id: model.id,
           // A model the key reaches only through an alias is asked for by that alias.

@@ -13,7 +13,7 @@ import { pullModel } from '../../models/pull.ts';
 import { isModelAllowed } from '../../platform/gate.ts';
 import { ApiError, type ApiErrorCode } from '../errors.ts';
 import { allowedModel } from '../generation.ts';
-import { modelCapabilities, modelDetails, modelFacts, modelInfo } from '../ollama/model-facts.ts';
+import { modelCapabilities, modelDetails, modelInfo, servedModelFacts } from '../ollama/model-facts.ts';
 import { NdjsonStream } from '../ollama/stream.ts';
 import { OllamaModelRequest } from '../schemas/ollama.ts';
 import type { AppContext } from '../server.ts';
@@ -49,7 +49,7 @@ function requireAdmin(request: FastifyRequest): void {
 }
 
 function tagEntry(model: ServableModel) {
-  const facts = modelFacts(model.path);
+  const facts = servedModelFacts(model);
   return { name: model.id, model: model.id, modified_at: facts.modifiedAt, size: facts.sizeBytes, digest: facts.digest, details: modelDetails(facts) };
 }
 
@@ -79,7 +79,7 @@ export function ollamaModelRoutes(app: FastifyInstance, context: AppContext): vo
 
   app.post<{ Body: OllamaModelRequest }>('/show', { schema: { body: OllamaModelRequest } }, async (request) => {
     const { model } = allowedModel(context, request, nameOf(request.body));
-    const facts = modelFacts(model.path);
+    const facts = servedModelFacts(model);
     return {
       modelfile: `# Served by Seekstack\nFROM ${model.path}\n`,
       parameters: '',
