@@ -153,7 +153,7 @@ describe('a gateway in front of a chat-only (kind=openai) upstream', () => {
     assert.equal(chat.eval_count, 3);
   });
 
-  it('refuses fill-in-the-middle and raw completions for a chat-only model, clearly and in DeepSeek\'s shape', async () => {
+  it('refuses fill-in-the-middle, raw completions and embeddings for a chat-only model, clearly and in DeepSeek\'s shape', async () => {
     const client = await clientOf(gateway, 'gamma');
     for (const ask of [{ prompt: 'def add(a, b):', suffix: 'return c' }, { prompt: 'Once upon a time' }]) {
       const refused = await client.completions.create({ model, max_tokens: 4, ...ask }).then(() => null, (error: unknown) => error);
@@ -162,6 +162,10 @@ describe('a gateway in front of a chat-only (kind=openai) upstream', () => {
       assert.equal((refused.error as { type: string }).type, 'invalid_request_error');
       assert.match(refused.message, /chat-only upstream \(kind=openai\)/);
     }
+    const embedding = await client.embeddings.create({ model, input: 'hello' }).then(() => null, (error: unknown) => error);
+    assert.ok(embedding instanceof APIError);
+    assert.equal(embedding.status, 400);
+    assert.match(embedding.message, /chat-only/);
     const raw = await fetch(`${gateway.baseURL.replace(/\/v1$/, '')}/api/generate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${client.secret}` },
