@@ -38,6 +38,9 @@ interface Chunk {
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
+/** What the model wrote of its tool calls, for an estimate of its tokens. */
+const spelled = (calls: ToolCallDelta[]) => calls.map((c) => c.function.name + c.function.arguments).join('');
+
 /** A logprob entry as the engine's sampled token: the upstream's token ids are unknown, its bytes are not. */
 function sampled(entry: LogprobChunk): SampledToken {
   const bytes = (value: { token?: unknown; bytes?: unknown }) => (Array.isArray(value.bytes) ? (value.bytes as number[]) : [...Buffer.from(text(value.token))]);
@@ -83,7 +86,7 @@ async function* events(connection: Connection, input: ChatInput, stream: AsyncIt
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
   let reasoningTokens: number | undefined;
-  let streamedText = '';
+  let written = '';
   const calls = new ToolCallPieces();
   const event = (fields: Partial<ChatStepEvent>): ChatStepEvent => ({ id: 'remote' as ChatStepEvent['id'], step: step++, tokens: [], text: '', ...fields });
   for await (const chunk of chunks<Chunk>(connection, stream)) {
@@ -99,7 +102,7 @@ async function* events(connection: Connection, input: ChatInput, stream: AsyncIt
     const toolCalls = calls.push(delta.tool_calls ?? []);
     const reasoningLogprobs = (choice.logprobs?.reasoning_content ?? []).map(sampled);
     const logprobs = (choice.logprobs?.content ?? []).map(sampled);
-    streamedText += reasoning + content;
+    written += reasoning + content + spelled(toolCalls);
     if (reasoning !== '' || content !== '' || toolCalls.length > 0 || reasoningLogprobs.length > 0 || logprobs.length > 0) {
       yield event({ text: content, reasoning, toolCalls, reasoningLogprobs, logprobs });
     }
@@ -111,7 +114,7 @@ async function* events(connection: Connection, input: ChatInput, stream: AsyncIt
   usage ??= {
     promptTokens: estimateChatTokens(input.chat),
     promptCacheHitTokens: 0,
-    completionTokens: estimateTokens(streamedText + toolCalls.map((c) => c.function.name + c.function.arguments).join('')),
+    completionTokens: estimateTokens(written + spelled(toolCalls)),
   };
   yield event({ toolCalls, finishReason: finish, usage, reasoningTokens });
 }
