@@ -59,7 +59,7 @@ export const spec = defineCommand({
     redis: { type: 'string', default: env('REDIS'), value: 'redis://…', help: 'count rate limits and concurrency in this Redis, shared by replicas (default: in this process)' },
     'redis-prefix': { type: 'string', default: env('REDIS_PREFIX') ?? 'seekstack:', value: 'text', help: 'prepended to every Redis key' },
     config: { type: 'string', default: env('CONFIG'), value: 'file.yaml', help: 'read these options from a YAML file (keys as the options, without dashes)' },
-    upstream: { type: 'string', multiple: true, value: 'name=URL[,key=…][,kind=…][,max=N][,template=FILE]', help: 'a remote server whose models this one serves (repeatable; kind: seekstack, vllm, sglang, llama-server)' },
+    upstream: { type: 'string', multiple: true, value: 'name=URL[,key=…][,kind=…][,max=N][,template=FILE]', help: 'a remote server whose models this one serves (repeatable; kind: seekstack, vllm, sglang, llama-server, openai)' },
     routing: { type: 'string', default: env('ROUTING') ?? 'cache', value: 'cache|round-robin', help: "how a remote model's upstream is picked" },
     'route-balance': { type: 'string', default: env('ROUTE_BALANCE') ?? '4', value: 'N', help: 'requests in flight above the least loaded upstream past which the cache no longer decides' },
     'upstream-health-interval': { type: 'string', default: env('UPSTREAM_HEALTH_INTERVAL') ?? '5s', value: 'duration', help: "how often each upstream's health is checked" },
