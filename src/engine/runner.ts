@@ -13,6 +13,16 @@ import { mark } from './step-profile.ts';
 import type { AdaptiveThreads } from './threads/adaptive-threads.ts';
 import type { GenerationRequest, RequestId, SampledToken, TokenLogprob } from './types.ts';
 
+/**
+ * A decode predicted to take less than this runs on the engine process's own thread; a longer one on
+ * libuv's pool. Handing a decode to a pool thread and back cost 0.8 ms a step on this 2-core machine
+ * (bench model, one stream: 9.4 against 10.2 ms a token), and while a pool thread decoded, this thread's
+ * own work (sending the last step's events) competed with ggml's threads for the cores. A long decode (a
+ * prefill chunk, a wide batch of a big model) still goes to the pool, so the process keeps reading its
+ * messages meanwhile; a short one delays them by less than it would take the step to end anyway.
+ */
+const QUICK_DECODE_MS = 50;
+
 /** A step that produced nothing usable: every request in it fails, the engine goes on. */
 export class DecodeError extends Error {}
 
@@ -27,6 +37,8 @@ export class Runner {
   readonly #vocab: LlamaVocab;
   readonly #active = new Map<RequestId, Active>();
   readonly #threads: AdaptiveThreads | null;
+  /** The last decode time (ms) of a batch of each size class (by the power of two above its token count). */
+  readonly #decodeMs = new Map<number, number>();
 
   constructor(ctx: LlamaContext, batch: LlamaBatch, threads: AdaptiveThreads | null = null) {
     this.#ctx = ctx;
@@ -50,7 +62,14 @@ export class Runner {
     this.#active.delete(id);
   }
 
-  async run(plan: StepPlan): Promise<Map<RequestId, SampledToken>> {
+  /** Whether the plan's decode should run on this thread: a batch of its size was last this fast. */
+  isQuick(plan: StepPlan): boolean {
+    const ms = this.#decodeMs.get(sizeClass(plan.chunks.reduce((n, c) => n + c.tokens.length, 0)));
+    return ms !== undefined && ms < QUICK_DECODE_MS;
+  }
+
+  /** `quick`: decode on this thread (see isQuick), blocking it until the decode ends. */
+  async run(plan: StepPlan, quick = false): Promise<Map<RequestId, SampledToken>> {
     const batch = this.#batch;
     batch.clear();
     const outputs: Array<{ id: RequestId; index: number }> = [];
@@ -64,9 +83,11 @@ export class Runner {
     if (this.#threads) this.#ctx.useThreads(this.#threads.choose(batch.nTokens));
     mark('fill');
     const startedAt = performance.now();
-    const status = await this.#ctx.decodeAsync(batch);
+    const status = quick ? this.#ctx.decode(batch) : await this.#ctx.decodeAsync(batch);
     mark('decode');
-    this.#threads?.record(batch.nTokens, this.#ctx.nThreads, performance.now() - startedAt);
+    const elapsedMs = performance.now() - startedAt;
+    this.#decodeMs.set(sizeClass(batch.nTokens), elapsedMs);
+    this.#threads?.record(batch.nTokens, this.#ctx.nThreads, elapsedMs);
     if (status !== 0) throw new DecodeError(`llama_decode failed with status ${status}`);
     const sampled = new Map<RequestId, SampledToken>();
     for (const { id, index } of outputs) {
@@ -104,4 +125,8 @@ export class Runner {
   #entry(token: number, logprob: number): TokenLogprob {
     return { token, logprob, bytes: Array.from(this.#vocab.tokenToPiece(token, true)) };
   }
+}
+
+function sizeClass(numTokens: number): number {
+  return 32 - Math.clz32(Math.max(0, numTokens - 1));
 }

@@ -188,8 +188,8 @@ class EngineLoop {
 
   /**
    * Steps while there is work; yields to the event loop between steps so cancels arrive in time. A
-   * step's events go out once the next step's decode is under way, so serialising them and writing
-   * them to the server is off the decode's critical path (they wait microseconds, not a step).
+   * long step's events go out once the next step's decode is under way on a pool thread, so serialising
+   * them is off the decode's critical path; a quick step's go out at once, its decode being on this thread.
    */
   async #loop(): Promise<void> {
     const { scheduler, runner } = this.#host;
@@ -199,15 +199,19 @@ class EngineLoop {
       const plan = scheduler.schedule();
       mark('schedule');
       let events: StepEvent[];
+      // A quick decode blocks this thread (runner.isQuick), so the events go out before and right after it;
+      // a long one runs on a pool thread (run() hands it over before it first awaits) and sending overlaps it.
+      let quick = false;
       if (plan.chunks.length === 0) {
         events = scheduler.update(plan, new Map());
       } else {
         this.#numSteps++;
         this.#stepStartedAt = performance.now();
         try {
-          // run() hands the decode to a worker thread before it first awaits.
-          const decoding = this.#decodeLock.run(() => runner.run(plan));
-          unsent = sendSteps(unsent);
+          quick = runner.isQuick(plan);
+          if (quick) unsent = sendSteps(unsent);
+          const decoding = this.#decodeLock.run(() => runner.run(plan, quick));
+          if (!quick) unsent = sendSteps(unsent);
           mark('send');
           events = scheduler.update(plan, await decoding);
           mark('update');
@@ -220,6 +224,7 @@ class EngineLoop {
       }
       for (const event of events) if (event.finishReason) runner.release(event.id);
       unsent.push(...events);
+      if (quick) unsent = sendSteps(unsent);
       await new Promise((resolve) => setImmediate(resolve));
       mark('yield');
       stepEnd(plan.chunks.reduce((n, c) => n + c.tokens.length, 0));
