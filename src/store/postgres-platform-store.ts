@@ -87,12 +87,20 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
     async reserveBudget(reservation: BudgetReservation, renewLeaseTo) {
       // One statement, so one round trip and its own transaction: the lease renewal, the conditional UPDATE
       // and the reservation row commit together or not at all.
-      const reserved = await db.query(`WITH lease AS (
+      // It sits before the first token, so it does not wait for its WAL flush (synchronous_commit off for this
+      // transaction alone; `durable` is read at commit): the commit is visible to every replica at once, so
+      // budgets stay exact, and only a PostgreSQL crash can lose the last fraction of a second of holds
+      // (wal_writer_delay × 3 at most); a request whose hold was lost still settles durably, so the cost is
+      // that a crash may let those in-flight requests run past a budget by what they held. A statement that
+      // renews the lease keeps the durable commit: a lost renewal would let other replicas reclaim this
+      // one's later holds while its requests run.
+      const reserved = await db.query(`WITH durable AS (SELECT set_config('synchronous_commit', CASE WHEN $6::bigint IS NULL THEN 'off' ELSE 'on' END, true)),
+        lease AS (
           INSERT INTO process_leases (holder, expires_at) SELECT $4, $6::bigint WHERE $6::bigint IS NOT NULL
           ON CONFLICT (holder) DO UPDATE SET expires_at = GREATEST(process_leases.expires_at, excluded.expires_at)),
         taken AS (UPDATE api_keys SET reserved_tokens = reserved_tokens + $3
           WHERE id = $2 AND (budget_tokens IS NULL OR budget_tokens - spent_tokens - reserved_tokens >= $3) RETURNING id)
-        INSERT INTO budget_reservations (id, key_id, tokens, holder, created_at) SELECT $1, $2, $3, $4, $5 FROM taken`,
+        INSERT INTO budget_reservations (id, key_id, tokens, holder, created_at) SELECT $1, $2, $3, $4, $5 FROM taken, durable`,
       [reservation.id, reservation.keyId, reservation.tokens, reservation.holder, reservation.createdAt, renewLeaseTo]);
       return reserved.rowCount === 1;
     },
@@ -108,6 +116,10 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
         await client.query('DELETE FROM process_leases WHERE expires_at < $1', [now]);
         return tokens;
       });
+    },
+    async releaseReservation(id) {
+      // One statement: the DELETE … RETURNING makes only one release of a reservation count.
+      await releaseReservations(db.pool, 'r.id = $1', [id]);
     },
     async releaseHolder(holder) {
       await db.transaction(async (client) => {
