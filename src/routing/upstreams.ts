@@ -189,7 +189,10 @@ export class UpstreamPool extends EventEmitter {
         this.emit('answered', upstream.spec.name, model, (performance.now() - startedAt) / 1000);
         generation.accept();
         for await (const event of events) {
-          if (event.tokens.length > 0 || event.text !== '') hasOutput = true;
+          if (!hasOutput && (event.tokens.length > 0 || event.text !== '')) {
+            hasOutput = true;
+            this.emit('first-token', upstream.spec.name, model, (performance.now() - startedAt) / 1000);
+          }
           generation.push(event as StepEvent);
         }
         upstream.breaker.onSuccess();
