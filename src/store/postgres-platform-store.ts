@@ -59,11 +59,11 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
       return keyRecord(await one(`SELECT ${KEY_COLUMNS} WHERE k.id = $1`, [key.id]));
     },
     async keyByHash(hash) {
-      const row = await one(`SELECT ${KEY_COLUMNS} WHERE k.hash = $1`, [hash]);
+      const row = (await db.prepared('seekstack-key-by-hash', `SELECT ${KEY_COLUMNS} WHERE k.hash = $1`, [hash])).rows[0];
       return row ? keyRecord(row) : undefined;
     },
     async key(id) {
-      const row = await one(`SELECT ${KEY_COLUMNS} WHERE k.id = $1`, [id]);
+      const row = (await db.prepared('seekstack-key', `SELECT ${KEY_COLUMNS} WHERE k.id = $1`, [id])).rows[0];
       return row ? keyRecord(row) : undefined;
     },
     async listKeys(tenantId) {
@@ -94,7 +94,7 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
       // that a crash may let those in-flight requests run past a budget by what they held. A statement that
       // renews the lease keeps the durable commit: a lost renewal would let other replicas reclaim this
       // one's later holds while its requests run.
-      const reserved = await db.query(`WITH durable AS (SELECT set_config('synchronous_commit', CASE WHEN $6::bigint IS NULL THEN 'off' ELSE 'on' END, true)),
+      const reserved = await db.prepared('seekstack-reserve', `WITH durable AS (SELECT set_config('synchronous_commit', CASE WHEN $6::bigint IS NULL THEN 'off' ELSE 'on' END, true)),
         lease AS (
           INSERT INTO process_leases (holder, expires_at) SELECT $4, $6::bigint WHERE $6::bigint IS NOT NULL
           ON CONFLICT (holder) DO UPDATE SET expires_at = GREATEST(process_leases.expires_at, excluded.expires_at)),
@@ -136,7 +136,7 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
       // client used wins the price: a price set on an alias applies to requests made through it. The cost is
       // costOf's arithmetic (rows.ts) in the same double-precision steps and order, so SQLite's ledger and
       // this one agree to the last bit.
-      const settled = await db.query<{ cost: number | null }>(`WITH priced AS (SELECT (SELECT ($9::bigint::float8 * p.cache_hit_per_m + ($8::bigint - $9::bigint)::float8 * p.cache_miss_per_m + $10::bigint::float8 * p.output_per_m) / 1e6::float8
+      const settled = await db.prepared<{ cost: number | null }>('seekstack-settle', `WITH priced AS (SELECT (SELECT ($9::bigint::float8 * p.cache_hit_per_m + ($8::bigint - $9::bigint)::float8 * p.cache_miss_per_m + $10::bigint::float8 * p.output_per_m) / 1e6::float8
           FROM model_prices p WHERE p.model IN ($5, $6) ORDER BY p.model = $5 DESC LIMIT 1) AS cost),
         ledger AS (
           INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, requested_model, model, user_id, prompt_tokens, cache_hit_tokens,
