@@ -64,7 +64,9 @@ if [ "${LLAMA_LINK_PREBUILT:-0}" = 1 ]; then
   # /fast: these targets without their dependencies (libllama and ggml come prebuilt); the first make
   # builds what the second's targets need. Their link steps fail for want of libllama, so objects and
   # archives are linked below instead.
-  nice -n 19 make -C "$BUILD" -j "${JOBS:-2}" llama-ui-assets/fast llama-ui-embed/fast llama-common-base/fast vendor-hash/fast cpp-httplib/fast
+  # The UI's embedding tool first: generating the (empty, offline) UI assets runs it.
+  nice -n 19 make -C "$BUILD" -j "${JOBS:-2}" llama-ui-embed/fast
+  nice -n 19 make -C "$BUILD" -j "${JOBS:-2}" llama-ui-assets/fast llama-common-base/fast vendor-hash/fast cpp-httplib/fast
   nice -n 19 make -k -C "$BUILD" -j "${JOBS:-2}" llama-ui/fast server-context/fast llama-server-impl/fast llama-server/fast mtmd/fast > "$BUILD/prebuilt-link.log" 2>&1 || true
   mkdir -p "$OUTDIR"
   cp "$PREBUILT"/*.so "$OUTDIR/"

@@ -2,10 +2,12 @@
  * One choice of a chat completion as it streams: engine text → reasoning_content / content (through
  * the ReasoningSplitter) → content / tool_calls (through the ToolCallParser when tools are on), plus
  * logprobs (the reasoning's apart from the answer's, as DeepSeek reports them) and the reasoning token
- * count for usage.
+ * count for usage. A chat-only model's upstream has split its output already (ChatStepEvent): it is
+ * taken as it comes.
  */
 import { ReasoningSplitter, ToolCallParser, type RenderedChat, type ToolCallDelta, type ToolCallFormat } from '../chat/index.ts';
-import type { SampledToken, StepEvent } from '../engine/types.ts';
+import type { SampledToken } from '../engine/types.ts';
+import type { ChatStepEvent } from '../routing/model-client.ts';
 import { tokenText } from './generation.ts';
 
 export interface ChoiceDelta {
@@ -18,7 +20,8 @@ export interface ChoiceDelta {
 }
 
 export class ChatChoice {
-  readonly #splitter: ReasoningSplitter;
+  /** Null where the upstream splits the output itself. */
+  readonly #splitter: ReasoningSplitter | null;
   readonly #tools: ToolCallParser | null;
   reasoning = '';
   content = '';
@@ -28,13 +31,14 @@ export class ChatChoice {
   readonly reasoningLogprobs: SampledToken[] = [];
   numReasoningTokens = 0;
 
-  /** `newToolCallId` spells the ids of the calls (Anthropic's are `toolu_…`). */
-  constructor(rendered: RenderedChat, toolFormat: ToolCallFormat | null, newToolCallId?: () => string) {
-    this.#splitter = new ReasoningSplitter(rendered);
+  /** `newToolCallId` spells the ids of the calls (Anthropic's are `toolu_…`); `rendered` is null for a chat-only model. */
+  constructor(rendered: RenderedChat | null, toolFormat: ToolCallFormat | null, newToolCallId?: () => string) {
+    this.#splitter = rendered && new ReasoningSplitter(rendered);
     this.#tools = toolFormat ? new ToolCallParser(toolFormat, { newId: newToolCallId }) : null;
   }
 
-  push(event: StepEvent): ChoiceDelta {
+  push(event: ChatStepEvent): ChoiceDelta {
+    if (!this.#splitter) return this.#take(event);
     const wasInReasoning = this.#splitter.isInReasoning;
     const split = this.#splitter.push(event.text);
     // A token that opens or closes the reasoning counts as reasoning.
@@ -49,6 +53,21 @@ export class ChatChoice {
       delta = { reasoning: delta.reasoning + tail.reasoning, content: delta.content + tail.content, toolCalls: [...delta.toolCalls, ...tail.toolCalls] };
     }
     return { ...delta, reasoningLogprobs: isReasoning ? sampled : [], logprobs: isReasoning ? [] : sampled };
+  }
+
+  /** An event whose upstream split it: reasoning, content and whole tool calls as they came. */
+  #take(event: ChatStepEvent): ChoiceDelta {
+    const reasoning = event.reasoning ?? '';
+    const toolCalls = event.toolCalls ?? [];
+    this.reasoning += reasoning;
+    this.content += event.text;
+    this.toolCalls.push(...toolCalls);
+    if (event.reasoningTokens !== undefined) this.numReasoningTokens = event.reasoningTokens;
+    const reasoningLogprobs = event.reasoningLogprobs ?? [];
+    const logprobs = event.logprobs ?? [];
+    this.reasoningLogprobs.push(...reasoningLogprobs);
+    this.logprobs.push(...logprobs);
+    return { reasoning, content: event.text, toolCalls, reasoningLogprobs, logprobs };
   }
 
   /** `finishReason` is set on the last piece. */

@@ -2,14 +2,19 @@
  * Request → prompt for one model: the model's own chat template (parsed once per template), the
  * thinking mode (request field, else the DeepSeek alias, else on where the template can think) and the grammar
  * that structured output needs. A constrained answer cannot think first, so a grammar turns thinking off.
+ * A chat-only model (served by `kind=openai` upstreams, which render their own prompts) gets no prompt:
+ * its chat is checked the same way and forwarded in OpenAI's names (prepareChat).
  */
-import { ChatTemplate, ChatTemplateError, renderChat, templateCapabilities, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
+import { ChatTemplate, ChatTemplateError, contentText, renderChat, templateCapabilities, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
 import { jsonGrammar, UnsupportedSchemaError } from '../chat/grammar/index.ts';
 import { GrammarCompiler, type GrammarJob } from '../chat/grammar/compiler.ts';
 import type { GenerateInput } from '../engine/client.ts';
 import type { ModelInfo } from '../engine/protocol.ts';
+import type { ForwardedChat } from '../routing/model-client.ts';
 import type { ResolvedModel } from '../routing/registry.ts';
+import { ChatChoice } from './chat-choice.ts';
 import { ApiError } from './errors.ts';
+import type { ChoicePrompt } from './generation.ts';
 import type { ChatRequest } from './schemas/chat.ts';
 
 /** llama-server's fallback for GGUFs without a template: ChatML. */
@@ -32,20 +37,48 @@ export function chatCapabilities(chatTemplate: string | null | undefined): Templ
   return templateFor(chatTemplate ?? CHATML).capabilities;
 }
 
-export interface ChatPrompt {
+export interface RenderedPrompt {
   rendered: RenderedChat;
   grammar?: { text: string; root: string };
   /** The tool-call syntax to parse out of the content, when tools are offered. */
   toolFormat: ToolCallFormat | null;
 }
 
-export async function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest): Promise<ChatPrompt> {
-  const { info } = resolved.model;
-  const { template, capabilities } = templateFor(info.chatTemplate ?? CHATML);
+/** A chat-only model's chat, as its upstream takes it. */
+export interface ForwardedPrompt {
+  forwarded: ForwardedChat;
+  grammar?: undefined;
+}
+
+export type ChatPrompt = RenderedPrompt | ForwardedPrompt;
+
+/** The request as its model takes it: a rendered prompt, or for a chat-only model the chat to forward. */
+export async function prepareChat(resolved: ResolvedModel, body: ChatRequest): Promise<ChatPrompt> {
+  return resolved.model.client.chat ? { forwarded: forwardedChat(resolved, body) } : buildChatPrompt(resolved, body);
+}
+
+/** What admission counts and the choices run on. */
+export function choicePrompt(info: ModelInfo, prompt: ChatPrompt): ChoicePrompt {
+  return 'forwarded' in prompt ? { chat: prompt.forwarded } : promptInput(info, prompt.rendered);
+}
+
+/** One choice's output splitter: the template's, or none where the upstream splits (`newToolCallId` as ChatChoice's). */
+export function chatChoice(prompt: ChatPrompt, newToolCallId?: () => string): ChatChoice {
+  return 'forwarded' in prompt ? new ChatChoice(null, null) : new ChatChoice(prompt.rendered, prompt.toolFormat, newToolCallId);
+}
+
+function checkToolChoice(body: ChatRequest): boolean {
   const hasTools = body.tools !== undefined && body.tools.length > 0;
   if (!hasTools && body.tool_choice !== undefined && body.tool_choice !== 'auto' && body.tool_choice !== 'none') {
     throw new ApiError('invalid_parameter', "tool_choice 'required' or a named function needs tools: this request has none to call", 'tool_choice');
   }
+  return hasTools;
+}
+
+export async function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest): Promise<RenderedPrompt> {
+  const { info } = resolved.model;
+  const { template, capabilities } = templateFor(info.chatTemplate ?? CHATML);
+  const hasTools = checkToolChoice(body);
   const toolsOn = hasTools && body.tool_choice !== 'none';
   const toolFormat = toolsOn && capabilities.toolCallFormat !== 'none' ? capabilities.toolCallFormat : null;
   const grammar = toolsOn ? await forcedToolGrammar(body, toolFormat, resolved.model.id) : await responseGrammar(body);
@@ -67,6 +100,39 @@ export async function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest
     throw error;
   }
   return { rendered, grammar, toolFormat };
+}
+
+/**
+ * A chat-only model's chat. Thinking is sent only to turn it on (DeepSeek's `thinking`, which Seekstack,
+ * DeepSeek and vLLM's DeepSeek templates read): off is every such API's default, and a strict API (OpenAI's)
+ * refuses the field it does not know, which would fail every Anthropic request (they carry thinking off).
+ * Nothing of the caller travels (no `user`, no `prompt_cache_key`): see the README on isolation.
+ */
+function forwardedChat(resolved: ResolvedModel, body: ChatRequest): ForwardedChat {
+  const hasTools = checkToolChoice(body);
+  const thinking = body.thinking ? body.thinking.type === 'enabled' : resolved.thinking;
+  return {
+    messages: toMessages(body.messages).map((m) => ({
+      role: m.role,
+      content: m.content === null || m.content === undefined ? null : contentText(m.content),
+      ...(m.role === 'assistant' && m.tool_calls && { tool_calls: m.tool_calls }),
+      ...(m.role === 'assistant' && m.prefix && { prefix: true }),
+      ...(m.role === 'tool' && { tool_call_id: m.tool_call_id }),
+    })),
+    ...(hasTools && { tools: body.tools, tool_choice: body.tool_choice }),
+    ...(body.response_format && { response_format: body.response_format }),
+    ...(body.stop !== undefined && { stop: typeof body.stop === 'string' ? [body.stop] : body.stop }),
+    temperature: body.temperature,
+    top_p: body.top_p,
+    presence_penalty: body.presence_penalty,
+    frequency_penalty: body.frequency_penalty,
+    logit_bias: body.logit_bias,
+    logprobs: body.logprobs,
+    top_logprobs: body.top_logprobs,
+    ...(thinking === true && { thinking: { type: 'enabled' } }),
+    reasoning_effort: body.reasoning_effort,
+    limitField: body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens',
+  };
 }
 
 /**

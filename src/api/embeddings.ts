@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EmbedInput } from '../engine/embedder.ts';
 import { EngineError } from '../engine/errors.ts';
 import { ApiError, fromEngineError } from './errors.ts';
-import { acquireModel, newId } from './generation.ts';
+import { acquireModel, newId, refuseChatOnly } from './generation.ts';
 import type { AppContext } from './server.ts';
 
 export interface EmbeddingAsk {
@@ -34,6 +34,7 @@ export async function runEmbeddings(context: AppContext, request: FastifyRequest
   using lease = await acquireModel(context, request, ask.requestedModel, { keepAliveMs: ask.keepAliveMs });
   const loadedAt = performance.now();
   const { model } = lease;
+  refuseChatOnly(model, 'an embedding');
   const { gate } = context.platform;
   let inputs = ask.inputs;
   // Limits and budgets count the tokens before admission; the engine then embeds exactly those tokens.

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GenerateInput, Generation } from '../engine/client.ts';
-import type { ModelClient } from '../routing/model-client.ts';
+import { chatOnlyError, estimateChatTokens, hasOutput, type ChatInput, type ForwardedChat, type ModelClient } from '../routing/model-client.ts';
 import { EngineError } from '../engine/errors.ts';
 import type { ModelLease, ModelMatch, ServedModel } from '../routing/registry.ts';
 import type { SamplingParams, StepEvent, Usage } from '../engine/types.ts';
@@ -58,10 +58,13 @@ export function apiFinishReason(reason: string): string {
   return reason === 'error' ? 'insufficient_system_resource' : reason;
 }
 
+/** What the choices run on: a prompt for the model's engine, or a chat-only model's chat (routing/model-client.ts). */
+export type ChoicePrompt = GenerateInput['prompt'] | { chat: ForwardedChat };
+
 export interface AdmittedRequest {
   admission: Admission;
-  /** The prompt as the engine gets it: already tokens when admission had to count them. */
-  prompt: GenerateInput['prompt'];
+  /** The prompt as the engine gets it: already tokens when admission had to count them; a chat with its limit set. */
+  prompt: ChoicePrompt;
   /** Its length, when it was counted. */
   promptTokens: number | null;
   /**
@@ -75,7 +78,7 @@ export interface AdmissionAsk {
   requestId: string;
   requestedModel: string;
   model: ServedModel;
-  prompt: GenerateInput['prompt'];
+  prompt: ChoicePrompt;
   maxTokensPerChoice: number;
   n: number;
   /** DeepSeek's user_id: the caller's end user. */
@@ -86,7 +89,8 @@ export interface AdmissionAsk {
 
 /**
  * Admit a request on the caller's limits and budget. When they need the prompt's token count, the prompt
- * is tokenized here and the engine gets the tokens, so it is still tokenized once.
+ * is tokenized here and the engine gets the tokens, so it is still tokenized once. A chat-only model's
+ * chat cannot be tokenized here: its count is estimated (estimateTokens), and the upstream's usage settles it.
  */
 export async function admitRequest(
   context: AppContext,
@@ -97,35 +101,48 @@ export async function admitRequest(
   const { gate } = context.platform;
   let prompt = ask.prompt;
   let promptTokens: number | null = null;
-  if (ask.needsPromptTokens || gate.needsPromptTokens(request.caller)) {
+  if ('chat' in prompt) {
+    if (ask.needsPromptTokens || gate.needsPromptTokens(request.caller)) promptTokens = estimateChatTokens(prompt.chat);
+  } else if (ask.needsPromptTokens || gate.needsPromptTokens(request.caller)) {
     // The engine refuses a prompt longer than the context already here: its 400, not a 500.
     if ('text' in prompt) prompt = { tokens: await ask.model.client.tokenize(prompt.text, prompt.addSpecial).catch((error: unknown) => Promise.reject(toApiError(error))) };
     promptTokens = prompt.tokens.length;
   }
+  // The engine stops at the context's end, so no request can use more than that (a chat-only model's context is not known here).
+  const contextLeft = promptTokens === null || 'chat' in prompt ? null : ask.model.info.maxSeqLen - promptTokens;
   const admission = await gate.admit(request.caller, {
     requestId: ask.requestId,
     requestedModel: ask.requestedModel,
     modelId: ask.model.id,
     promptTokens,
-    // The engine stops at the context's end, so no request can use more than that.
-    maxTokensPerChoice: promptTokens === null ? ask.maxTokensPerChoice : Math.max(1, Math.min(ask.maxTokensPerChoice, ask.model.info.maxSeqLen - promptTokens)),
+    maxTokensPerChoice: contextLeft === null ? ask.maxTokensPerChoice : Math.max(1, Math.min(ask.maxTokensPerChoice, contextLeft)),
     choices: ask.n,
     userId: ask.userId,
   });
   void reply.headers(admission.headers);
+  if ('chat' in prompt && admission.maxTokensPerChoice < ask.model.info.maxSeqLen) {
+    // A limit below the context is the client's or its budget's; else the upstream keeps its own default
+    // (OpenAI's API refuses a limit above a model's output limit, which is not known here).
+    prompt = { chat: { ...prompt.chat, maxTokens: admission.maxTokensPerChoice } };
+  }
   const cacheKey = `tenant:${request.caller.tenantId}${ask.userId === undefined ? '' : `:user:${ask.userId}`}`;
   return { admission, prompt, promptTokens, cacheKey };
 }
 
-/** One engine request per choice; only the seed differs between them. */
+/**
+ * One engine request per choice; only the seed differs between them. A chat-only model's choices are
+ * chats, seeded only where the client gave a seed (its other sampling fields travel in the chat).
+ */
 export function choiceInputs(
   body: SamplingFields & { ignore_eos?: boolean },
   n: number,
   shape: { admitted: AdmittedRequest; topLogprobs?: number; grammar?: SamplingParams['grammar'] },
-): GenerateInput[] {
+): Array<GenerateInput | ChatInput> {
+  const { prompt, cacheKey } = shape.admitted;
+  if ('chat' in prompt) return Array.from({ length: n }, (_, index) => ({ cacheKey, chat: prompt.chat, ...(body.seed !== undefined && { seed: body.seed + index }) }));
   return Array.from({ length: n }, (_, index) => ({
-    cacheKey: shape.admitted.cacheKey,
-    prompt: shape.admitted.prompt,
+    cacheKey,
+    prompt,
     sampling: { ...toSampling(body, index), grammar: shape.grammar },
     maxTokens: shape.admitted.admission.maxTokensPerChoice,
     stop: toStops(body.stop),
@@ -162,10 +179,10 @@ const CLIENT_CLOSED = 499;
  * settled (ledger row, budget) before the generator finishes, so a client that saw the end of its
  * response finds it in the ledger.
  */
-export async function runChoices(client: ModelClient, inputs: GenerateInput[], signal: AbortSignal, options: RunOptions): Promise<AsyncGenerator<ChoiceEvent>> {
+export async function runChoices(client: ModelClient, inputs: Array<GenerateInput | ChatInput>, signal: AbortSignal, options: RunOptions): Promise<AsyncGenerator<ChoiceEvent>> {
   const start = performance.now();
   const refused = new AbortController();
-  const generations = inputs.map((input) => client.generate(input, AbortSignal.any([signal, refused.signal])));
+  const generations = inputs.map((input) => generate(client, input, AbortSignal.any([signal, refused.signal])));
   try {
     await Promise.all(generations.map((g) => g.accepted));
   } catch (error) {
@@ -175,6 +192,13 @@ export async function runChoices(client: ModelClient, inputs: GenerateInput[], s
     throw apiError;
   }
   return choiceEvents(generations, start, options);
+}
+
+/** A chat goes to the model's chat client: only a chat-only model's inputs are chats (choiceInputs). */
+function generate(client: ModelClient, input: GenerateInput | ChatInput, signal: AbortSignal): Generation {
+  if (!('chat' in input)) return client.generate(input, signal);
+  if (!client.chat) throw new ApiError('internal', 'a chat was sent to a model that takes prompts');
+  return client.chat.generate(input, signal);
 }
 
 function toApiError(error: unknown): unknown {
@@ -200,7 +224,7 @@ async function* choiceEvents(generations: Generation[], start: number, options: 
       }
       const event = result.value;
       generatedTokens += event.tokens.length;
-      if (event.tokens.length > 0) {
+      if (hasOutput(event)) {
         const now = performance.now();
         const histogram = lastTokenAt[index] === 0 ? options.metrics.timeToFirstToken : options.metrics.interTokenLatency;
         histogram.observe({ model: options.model }, (now - (lastTokenAt[index] || start)) / 1000);
@@ -269,6 +293,11 @@ export async function acquireModel(context: AppContext, request: FastifyRequest,
   } catch (error) {
     throw error instanceof EngineError ? fromEngineError(error) : error;
   }
+}
+
+/** Refuses a chat-only model (served by `kind=openai` upstreams) where `what` needs a prompt rendered or tokenized here. */
+export function refuseChatOnly(model: ServedModel, what: string): void {
+  if (model.client.chat) throw new ApiError('invalid_request', chatOnlyError(model.id, what).message);
 }
 
 /** The model a request names, if it exists and the caller's key may use it; nothing is loaded. */

@@ -17,6 +17,7 @@ import { anthropicErrorBody, anthropicStatus } from './anthropic-errors.ts';
 import { onClientError, onConnect, onFrameworkError } from './client-errors.ts';
 import { ApiError, fromPlatformError } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
+import { lazyValidators } from './lazy-validators.ts';
 import { collectOpenApi } from './openapi.ts';
 import { checkMetricsAccess, isAdminRequest } from './probe-access.ts';
 import { Metrics } from './metrics.ts';
@@ -87,6 +88,7 @@ export interface AppContext {
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
+  const validators = lazyValidators();
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
@@ -98,7 +100,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     frameworkErrors: onFrameworkError,
     // Strict validation: "1" is not a number, and unknown fields are refused (schemas/strict.ts).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: validators.buildValidator } },
   });
+  app.addHook('onListen', async () => validators.compileInBackground());
   app.server.on('connect', onConnect);
   useStrictSchemas(app);
   const openApi = collectOpenApi(app);

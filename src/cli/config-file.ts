@@ -7,7 +7,7 @@
  * checked exactly as they are, and the command line overrides it.
  */
 import fs from 'node:fs';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 import type { OptionSpec } from './args.ts';
 
 export class ConfigFileError extends Error {
@@ -50,7 +50,8 @@ export function configArgs(file: string, options: Record<string, OptionSpec>): s
   }
   let document: unknown;
   try {
-    document = parse(text);
+    // Required only when a config file is given: the YAML parser would slow every start.
+    document = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
   } catch (error) {
     throw new ConfigFileError(`${file} is not valid YAML: ${(error as Error).message}`);
   }

@@ -9,14 +9,10 @@ import path from 'node:path';
 import { PlatformAdmin } from './admin.ts';
 import { Gate } from './gate.ts';
 import { Lease } from './lease.ts';
-import { RedisLimiter } from './redis-limiter.ts';
 import { loadSecret } from './secret.ts';
 import type { AssistantStore } from '../store/assistant-store.ts';
 import { ConflictError, type PlatformStore } from '../store/platform-store.ts';
 import { startCheckpointer } from '../store/checkpointer.ts';
-import { PostgresDatabase } from '../store/postgres.ts';
-import { createPostgresAssistantStore } from '../store/postgres-assistant-store.ts';
-import { createPostgresPlatformStore } from '../store/postgres-platform-store.ts';
 import { redactUrl } from '../store/redact-url.ts';
 import { openSqlite, StoreError } from '../store/sqlite.ts';
 import { createSqliteAssistantStore } from '../store/sqlite-assistant-store.ts';
@@ -78,6 +74,10 @@ interface Stores {
 async function openStores(dataDir: string, options: PlatformOptions): Promise<Stores> {
   const url = options.databaseUrl;
   if (url !== undefined) {
+    // Loaded only when asked for: pg and its modules would add a tenth of a second to every start.
+    const [{ PostgresDatabase }, { createPostgresPlatformStore }, { createPostgresAssistantStore }] = await Promise.all([
+      import('../store/postgres.ts'), import('../store/postgres-platform-store.ts'), import('../store/postgres-assistant-store.ts'),
+    ]);
     return {
       store: createPostgresPlatformStore(await PostgresDatabase.open(url)),
       openAssistantStore: async () => createPostgresAssistantStore(await PostgresDatabase.open(url, { maxConnections: 4 })),
@@ -122,7 +122,7 @@ export async function openPlatform(dataDir: string, options: PlatformOptions = {
     await checkSecret(store, secret, dataDir);
     const openTenant = (await store.tenant(OPEN_TENANT)) ?? (await createOpenTenant(store));
     lease = await Lease.start(store, options.leaseTtlMs);
-    const limiter = options.redisUrl === undefined ? undefined : await RedisLimiter.connect(options.redisUrl, { prefix: options.redisPrefix, leaseMs: lease.ttlMs });
+    const limiter = options.redisUrl === undefined ? undefined : await (await import('./redis-limiter.ts')).RedisLimiter.connect(options.redisUrl, { prefix: options.redisPrefix, leaseMs: lease.ttlMs });
     const gate = new Gate(store, secret, { isAuthRequired: options.isAuthRequired ?? false, isExposed: options.isExposed, openTenant, lease, limiter });
     const held = lease;
     return {

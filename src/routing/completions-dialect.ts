@@ -12,23 +12,23 @@ import type { EmbedInput, Embeddings } from '../engine/embedder.ts';
 import { EngineError } from '../engine/errors.ts';
 import type { ModelInfo } from '../engine/protocol.ts';
 import type { FinishReason, StepEvent, Usage } from '../engine/types.ts';
-import { authorization, type Connection, type Dialect, type RemoteModel } from './dialect.ts';
+import { authorization, endpoint, type Connection, type Dialect, type RemoteModel } from './dialect.ts';
 import { failureOf, UpstreamError } from './errors.ts';
 import { lines, readJson, send } from './http.ts';
 
 /** Used when an upstream does not say its context length. */
 const DEFAULT_CONTEXT = 32_768;
 
-interface ListedModel {
+export interface ListedModel {
   id?: unknown;
   max_model_len?: unknown;
   meta?: { n_ctx_train?: unknown };
 }
 
-async function call(connection: Connection, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+export async function call(connection: Connection, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   let response;
   try {
-    response = await send(connection.agent, new URL(path, connection.spec.url), { method, headers: authorization(connection), body, timeoutMs: connection.connectTimeoutMs });
+    response = await send(connection.agent, endpoint(connection, path), { method, headers: authorization(connection), body, timeoutMs: connection.connectTimeoutMs });
   } catch (error) {
     throw new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name}: ${(error as Error).message}`);
   }
@@ -37,7 +37,7 @@ async function call(connection: Connection, method: 'GET' | 'POST', path: string
   return json;
 }
 
-function infoOf(id: string, listed: ListedModel, props: { chat_template?: unknown; bos_token?: unknown; eos_token?: unknown } | null, template: string | null): ModelInfo {
+export function infoOf(id: string, listed: ListedModel, props: { chat_template?: unknown; bos_token?: unknown; eos_token?: unknown } | null, template: string | null): ModelInfo {
   const context = [listed.max_model_len, listed.meta?.n_ctx_train].find((n): n is number => typeof n === 'number' && n > 0) ?? DEFAULT_CONTEXT;
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   return {
@@ -84,43 +84,83 @@ function completionBody(connection: Connection, model: string, input: GenerateIn
 
 interface Chunk {
   choices?: Array<{ text?: unknown; finish_reason?: unknown }>;
-  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_cache_hit_tokens?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null } | null;
+  usage?: UsageBody | null;
   error?: { message?: unknown };
 }
 
-const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0);
+type UsageBody = { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_cache_hit_tokens?: unknown; prompt_tokens_details?: { cached_tokens?: unknown } | null };
+
+export const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0);
+
+/** OpenAI's usage object; cache hits as DeepSeek (prompt_cache_hit_tokens) or OpenAI (cached_tokens) report them. */
+export function usageOf(usage: UsageBody): Usage {
+  const cached = usage.prompt_cache_hit_tokens ?? usage.prompt_tokens_details?.cached_tokens;
+  return { promptTokens: count(usage.prompt_tokens), promptCacheHitTokens: count(cached), completionTokens: count(usage.completion_tokens) };
+}
+
+/** A choice's finish_reason as the engine's: DeepSeek's failure is an error, every other end a stop. */
+export function finishOf(reason: unknown): FinishReason | undefined {
+  if (typeof reason !== 'string') return undefined;
+  return reason === 'length' ? 'length' : reason === 'insufficient_system_resource' ? 'error' : 'stop';
+}
+
+/** The JSON chunks of an OpenAI-style event stream, until [DONE]; an error chunk or a broken stream throws an UpstreamError. */
+export async function* chunks<T extends { error?: { message?: unknown } }>(connection: Connection, stream: AsyncIterable<string>): AsyncGenerator<T> {
+  try {
+    for await (const line of stream) {
+      if (!line.startsWith('data:')) continue;
+      const data = line.slice(5).trim();
+      if (data === '[DONE]') return;
+      const chunk = JSON.parse(data) as T;
+      if (chunk.error) throw new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name}: ${String(chunk.error.message)}`);
+      yield chunk;
+    }
+  } catch (error) {
+    if (error instanceof UpstreamError) throw error;
+    throw new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name} broke off the stream: ${(error as Error).message}`);
+  }
+}
+
+/** POSTs a streamed request; resolves with the event stream's lines once the upstream accepted it, or rejects with its refusal. */
+export async function streamed(connection: Connection, path: string, body: unknown, signal: AbortSignal): Promise<AsyncIterable<string>> {
+  let response;
+  try {
+    response = await send(connection.agent, endpoint(connection, path), {
+      method: 'POST',
+      headers: { ...authorization(connection), accept: 'text/event-stream' },
+      body,
+      signal,
+      timeoutMs: connection.connectTimeoutMs,
+    });
+  } catch (error) {
+    throw new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name}: ${(error as Error).message}`);
+  }
+  if (response.status !== 200) throw failureOf(connection.spec.name, response.status, response.headers, await readJson(response.body).catch(() => null));
+  return lines(response.body);
+}
+
+export function endedEarly(connection: Connection): UpstreamError {
+  return new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name} ended the stream before the request finished`);
+}
 
 async function* events(connection: Connection, stream: AsyncIterable<string>): AsyncGenerator<StepEvent> {
   let step = 0;
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
   const event = (text: string): StepEvent => ({ id: 'remote' as StepEvent['id'], step: step++, tokens: [], text });
-  try {
-    for await (const line of stream) {
-      if (!line.startsWith('data:')) continue;
-      const data = line.slice(5).trim();
-      if (data === '[DONE]') break;
-      const chunk = JSON.parse(data) as Chunk;
-      if (chunk.error) throw new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name}: ${String(chunk.error.message)}`);
-      if (chunk.usage) {
-        const cached = chunk.usage.prompt_cache_hit_tokens ?? chunk.usage.prompt_tokens_details?.cached_tokens;
-        usage = { promptTokens: count(chunk.usage.prompt_tokens), promptCacheHitTokens: count(cached), completionTokens: count(chunk.usage.completion_tokens) };
-      }
-      const choice = chunk.choices?.[0];
-      if (!choice) continue;
-      if (typeof choice.text === 'string' && choice.text !== '') yield event(choice.text);
-      if (choice.finish_reason === 'length') finish = 'length';
-      else if (typeof choice.finish_reason === 'string') finish = 'stop';
-    }
-  } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    throw new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name} broke off the stream: ${(error as Error).message}`);
+  for await (const chunk of chunks<Chunk>(connection, stream)) {
+    if (chunk.usage) usage = usageOf(chunk.usage);
+    const choice = chunk.choices?.[0];
+    if (!choice) continue;
+    if (typeof choice.text === 'string' && choice.text !== '') yield event(choice.text);
+    finish = finishOf(choice.finish_reason) ?? finish;
   }
-  if (!finish) throw new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name} ended the stream before the request finished`);
+  if (!finish) throw endedEarly(connection);
   yield { ...event(''), finishReason: finish, usage: usage ?? { promptTokens: 0, promptCacheHitTokens: 0, completionTokens: 0 } };
 }
 
 export const completionsDialect: Dialect = {
+  level: 'prompt',
   healthPath: '/health',
 
   async discover(connection): Promise<RemoteModel[]> {
@@ -130,20 +170,7 @@ export const completionsDialect: Dialect = {
   },
 
   async generate(connection, model, input, signal) {
-    let response;
-    try {
-      response = await send(connection.agent, new URL('/v1/completions', connection.spec.url), {
-        method: 'POST',
-        headers: { ...authorization(connection), accept: 'text/event-stream' },
-        body: completionBody(connection, model, input),
-        signal,
-        timeoutMs: connection.connectTimeoutMs,
-      });
-    } catch (error) {
-      throw new UpstreamError('unreachable', 'engine_unavailable', `upstream ${connection.spec.name}: ${(error as Error).message}`);
-    }
-    if (response.status !== 200) throw failureOf(connection.spec.name, response.status, response.headers, await readJson(response.body).catch(() => null));
-    return events(connection, lines(response.body));
+    return events(connection, await streamed(connection, '/v1/completions', completionBody(connection, model, input), signal));
   },
 
   async tokenize(connection, model, text, addSpecial) {

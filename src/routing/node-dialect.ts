@@ -10,7 +10,7 @@ import type { GenerateInput } from '../engine/client.ts';
 import type { EmbedInput, Embeddings } from '../engine/embedder.ts';
 import { compileParser, FromEngineSchema, ModelInfoSchema } from '../engine/protocol.ts';
 import type { StepEvent } from '../engine/types.ts';
-import { authorization, type Connection, type Dialect, type RemoteModel } from './dialect.ts';
+import { authorization, endpoint, type Connection, type Dialect, type RemoteModel } from './dialect.ts';
 import { failureOf, UpstreamError } from './errors.ts';
 import { drain, lines, readJson, send } from './http.ts';
 
@@ -27,7 +27,7 @@ const parseEmbeddings = compileParser(
 
 /** A whole JSON answer from the node, or the UpstreamError its status means. */
 async function call(connection: Connection, path: string, body?: unknown): Promise<unknown> {
-  const url = new URL(path, connection.spec.url);
+  const url = endpoint(connection, path);
   let response;
   try {
     response = await send(connection.agent, url, { method: body === undefined ? 'GET' : 'POST', headers: authorization(connection), body, timeoutMs: connection.connectTimeoutMs });
@@ -61,6 +61,7 @@ async function* events(connection: Connection, stream: AsyncGenerator<string>): 
 }
 
 export const nodeDialect: Dialect = {
+  level: 'prompt',
   healthPath: '/health',
 
   async discover(connection): Promise<RemoteModel[]> {
@@ -71,7 +72,7 @@ export const nodeDialect: Dialect = {
     const { cacheKey, ...rest } = input;
     let response;
     try {
-      response = await send(connection.agent, new URL('/node/generate', connection.spec.url), {
+      response = await send(connection.agent, endpoint(connection, '/node/generate'), {
         method: 'POST',
         headers: { ...authorization(connection), [NODE_NAMESPACE_HEADER]: cacheKey, accept: 'application/x-ndjson' },
         body: { model, input: rest },

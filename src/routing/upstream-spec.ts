@@ -1,12 +1,13 @@
 /**
  * @module routing/upstream-spec
  * `--upstream name=URL[,key=…][,kind=…][,max=N][,template=FILE]`: one remote inference server. `kind`
- * says which dialect it speaks (default seekstack); `key` is its node token (seekstack) or API key;
+ * says which dialect it speaks (default seekstack; `openai` for a server that takes only chats, see
+ * routing/openai-dialect.ts); `key` is its node token (seekstack) or API key;
  * `max` caps the requests in flight to it; `template` is the chat template file the gateway renders
  * prompts with for a vLLM or SGLang upstream, whose APIs do not expose theirs.
  */
 
-export const UPSTREAM_KINDS = ['seekstack', 'vllm', 'sglang', 'llama-server'] as const;
+export const UPSTREAM_KINDS = ['seekstack', 'vllm', 'sglang', 'llama-server', 'openai'] as const;
 export type UpstreamKind = (typeof UPSTREAM_KINDS)[number];
 
 export interface UpstreamSpec {

@@ -2,7 +2,8 @@
  * @module routing/upstreams
  * The remote inference servers behind this server, and the path every request for a remote model takes,
  * whatever API dialect it came in on: pick an upstream (routing/router.ts over routing/prefix-index.ts),
- * send the rendered prompt in its dialect, pass its events on. A failure before the first token is
+ * send the rendered prompt in its dialect (or, for a chat-only model, the chat itself to its `kind=openai`
+ * upstreams), pass its events on. A failure before the first token is
  * retried on another upstream, never after; the upstream's own 429/503 is passed on when none is left.
  * Each upstream has a circuit breaker fed by passive failures and active health checks, an optional cap
  * on requests in flight, and its model list refreshed periodically into the model registry.
@@ -18,10 +19,12 @@ import type { ModelInfo } from '../engine/protocol.ts';
 import type { RequestId, StepEvent } from '../engine/types.ts';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.ts';
 import { completionsDialect } from './completions-dialect.ts';
-import type { Connection, Dialect } from './dialect.ts';
+import { authorization, endpoint, type ChatDialect, type Connection, type Dialect } from './dialect.ts';
 import { UpstreamError } from './errors.ts';
 import { agentFor, send } from './http.ts';
+import { hasOutput, type ChatInput, type ForwardedChat } from './model-client.ts';
 import { nodeDialect } from './node-dialect.ts';
+import { openaiDialect } from './openai-dialect.ts';
 import { PrefixIndex } from './prefix-index.ts';
 import { RoutedClient } from './routed-client.ts';
 import { pickUpstream, type RouteOptions } from './router.ts';
@@ -52,7 +55,7 @@ export const DEFAULT_UPSTREAM_OPTIONS: UpstreamOptions = {
 export class Upstream {
   readonly spec: UpstreamSpec;
   readonly connection: Connection;
-  readonly dialect: Dialect;
+  readonly dialect: Dialect | ChatDialect;
   readonly breaker: CircuitBreaker;
   inFlight = 0;
   /** The models its last successful listing named. */
@@ -62,7 +65,7 @@ export class Upstream {
 
   constructor(spec: UpstreamSpec, options: UpstreamOptions) {
     this.spec = spec;
-    this.dialect = spec.kind === 'seekstack' ? nodeDialect : completionsDialect;
+    this.dialect = spec.kind === 'seekstack' ? nodeDialect : spec.kind === 'openai' ? openaiDialect : completionsDialect;
     this.connection = {
       spec, agent: agentFor(spec.url), connectTimeoutMs: options.connectTimeoutMs,
       template: spec.templatePath === undefined ? null : fs.readFileSync(spec.templatePath, 'utf8'),
@@ -81,6 +84,21 @@ const NO_USAGE = { promptTokens: 0, promptCacheHitTokens: 0, completionTokens: 0
 function promptKey(prompt: GenerateInput['prompt']): string {
   return 'text' in prompt ? prompt.text : prompt.tokens.map((t) => String.fromCharCode(t & 0xffff, t >>> 16)).join('');
 }
+
+/**
+ * A chat's key: its tools, then each message in one fixed shape (reasoning left out, as templates drop it),
+ * so the next turn's key extends this turn's as the upstream's rendered prompt extends its last one.
+ */
+function chatKey(chat: ForwardedChat): string {
+  const messages = chat.messages.map((m) => JSON.stringify([m.role, m.content ?? '', (m.tool_calls ?? []).map((c) => [c.id, c.function.name, c.function.arguments]), m.tool_call_id ?? '']));
+  return [JSON.stringify(chat.tools ?? []), ...messages].join('\n');
+}
+
+function isPromptLevel(upstream: Upstream): upstream is Upstream & { dialect: Dialect } {
+  return upstream.dialect.level === 'prompt';
+}
+
+type Level = (Dialect | ChatDialect)['level'];
 
 export class UpstreamPool extends EventEmitter {
   readonly upstreams: Upstream[];
@@ -129,19 +147,28 @@ export class UpstreamPool extends EventEmitter {
     return this.upstreams.some((u) => u.models.has(model) && u.breaker.state !== 'open');
   }
 
-  /** A request's events from whichever upstream serves it (see the module's comment). */
-  generate(model: string, input: GenerateInput, signal?: AbortSignal): Generation {
-    const generation = new Generation();
-    void this.#run(model, input, signal, generation);
-    return generation;
+  /** Whether only upstreams that render their own prompts (`kind=openai`) serve the model: it takes chats only. */
+  isChatOnly(model: string): boolean {
+    const serving = this.upstreams.filter((u) => u.models.has(model));
+    return serving.length > 0 && !serving.some(isPromptLevel);
   }
 
-  /** An RPC on one upstream serving the model, the next one on failure. */
-  async call<T>(model: string, run: (upstream: Upstream) => Promise<T>): Promise<T> {
+  /** A request's events from whichever upstream serves it (see the module's comment). */
+  generate(model: string, input: GenerateInput, signal?: AbortSignal): Generation {
+    return this.#start<Dialect>(model, 'prompt', input.cacheKey, promptKey(input.prompt), signal, (dialect, connection, s) => dialect.generate(connection, model, input, s));
+  }
+
+  /** A chat's events from whichever chat-level upstream serves its (chat-only) model. */
+  chat(model: string, input: ChatInput, signal?: AbortSignal): Generation {
+    return this.#start<ChatDialect>(model, 'chat', input.cacheKey, chatKey(input.chat), signal, (dialect, connection, s) => dialect.chat(connection, model, input, s));
+  }
+
+  /** An RPC on one upstream serving the model that takes prompts, the next one on failure. */
+  async call<T>(model: string, run: (dialect: Dialect, connection: Connection) => Promise<T>): Promise<T> {
     let failure: unknown = new UpstreamError('unreachable', 'engine_unavailable', `no upstream serving the model '${model}' is available`);
-    for (const upstream of this.upstreams.filter((u) => u.models.has(model) && u.breaker.canSend())) {
+    for (const upstream of this.upstreams.filter(isPromptLevel).filter((u) => u.models.has(model) && u.breaker.canSend())) {
       try {
-        const result = await run(upstream);
+        const result = await run(upstream.dialect, upstream.connection);
         upstream.breaker.onSuccess();
         return result;
       } catch (error) {
@@ -161,8 +188,29 @@ export class UpstreamPool extends EventEmitter {
 
   // ---------------------------------------------------------------- helpers
 
-  async #run(model: string, input: GenerateInput, signal: AbortSignal | undefined, generation: Generation): Promise<void> {
-    const key = promptKey(input.prompt);
+  #start<D extends Dialect | ChatDialect>(
+    model: string,
+    level: D['level'],
+    namespace: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    open: (dialect: D, connection: Connection, signal: AbortSignal) => Promise<AsyncIterable<StepEvent>>,
+  ): Generation {
+    const generation = new Generation();
+    // #pick offers only upstreams of the level asked for, whose dialect is therefore a D.
+    void this.#run(model, level, namespace, key, signal, generation, (upstream, s) => open(upstream.dialect as D, upstream.connection, s));
+    return generation;
+  }
+
+  async #run(
+    model: string,
+    level: Level,
+    namespace: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    generation: Generation,
+    open: (upstream: Upstream, signal: AbortSignal) => Promise<AsyncIterable<StepEvent>>,
+  ): Promise<void> {
     const tried = new Set<Upstream>();
     let refusal: UpstreamError | undefined;
     let failure: UpstreamError | undefined;
@@ -171,29 +219,29 @@ export class UpstreamPool extends EventEmitter {
         generation.push({ id: '' as RequestId, step: 0, tokens: [], text: '', finishReason: 'cancelled', usage: NO_USAGE });
         return;
       }
-      const choice = this.#pick(model, input.cacheKey, key, tried);
+      const choice = this.#pick(model, level, namespace, key, tried);
       if (choice instanceof UpstreamError) {
         generation.fail(refusal ?? failure ?? choice);
         return;
       }
       const { upstream, by } = choice;
       tried.add(upstream);
-      this.#index(model).insert(input.cacheKey, key, upstream.spec.name);
+      this.#index(model).insert(namespace, key, upstream.spec.name);
       this.emit('routed', upstream.spec.name, model, by);
       upstream.inFlight++;
       upstream.breaker.onSend();
       const startedAt = performance.now();
-      let hasOutput = false;
+      let isStreaming = false;
       try {
-        const events = await upstream.dialect.generate(upstream.connection, model, input, signal ?? new AbortController().signal);
+        const events = await open(upstream, signal ?? new AbortController().signal);
         this.emit('answered', upstream.spec.name, model, (performance.now() - startedAt) / 1000);
         generation.accept();
         for await (const event of events) {
-          if (!hasOutput && (event.tokens.length > 0 || event.text !== '')) {
-            hasOutput = true;
+          if (!isStreaming && hasOutput(event)) {
+            isStreaming = true;
             this.emit('first-token', upstream.spec.name, model, (performance.now() - startedAt) / 1000);
           }
-          generation.push(event as StepEvent);
+          generation.push(event);
         }
         upstream.breaker.onSuccess();
         this.emit('finished', upstream.spec.name, model, (performance.now() - startedAt) / 1000);
@@ -210,7 +258,7 @@ export class UpstreamPool extends EventEmitter {
           upstream.breaker.onFailure();
           upstream.lastError = upstreamError.message;
         } else upstream.breaker.onSuccess();
-        if (upstreamError.kind === 'rejected' || hasOutput) {
+        if (upstreamError.kind === 'rejected' || isStreaming) {
           generation.fail(upstreamError);
           return;
         }
@@ -222,8 +270,8 @@ export class UpstreamPool extends EventEmitter {
     }
   }
 
-  #pick(model: string, namespace: string, key: string, tried: Set<Upstream>): { upstream: Upstream; by: string } | UpstreamError {
-    const serving = this.upstreams.filter((u) => u.models.has(model) && !tried.has(u) && u.breaker.canSend());
+  #pick(model: string, level: Level, namespace: string, key: string, tried: Set<Upstream>): { upstream: Upstream; by: string } | UpstreamError {
+    const serving = this.upstreams.filter((u) => u.models.has(model) && u.dialect.level === level && !tried.has(u) && u.breaker.canSend());
     if (serving.length === 0) return new UpstreamError('unreachable', 'engine_unavailable', `no upstream serving the model '${model}' is available now; retry shortly`);
     const free = serving.filter((u) => !u.isFull);
     if (free.length === 0) {
@@ -281,7 +329,8 @@ export class UpstreamPool extends EventEmitter {
   async #checkHealth(): Promise<void> {
     await Promise.all(
       this.upstreams.map(async (upstream) => {
-        const isHealthy = await send(upstream.connection.agent, new URL(upstream.dialect.healthPath, upstream.spec.url), { method: 'GET', timeoutMs: this.options.connectTimeoutMs }).then(
+        const request = { method: 'GET' as const, headers: authorization(upstream.connection), timeoutMs: this.options.connectTimeoutMs };
+        const isHealthy = await send(upstream.connection.agent, endpoint(upstream.connection, upstream.dialect.healthPath), request).then(
           (response) => {
             response.body.resume();
             return response.status === 200;

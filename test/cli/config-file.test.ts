@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { configArgs, ConfigFileError } from '../../src/cli/config-file.ts';
 import { spec } from '../../src/cli/commands/serve.ts';
+import { parseUpstreamSpec } from '../../src/routing/upstream-spec.ts';
 import { scratchDir } from '../helpers/models.ts';
 import { BIN } from '../helpers/serve-process.ts';
 
@@ -37,6 +38,12 @@ upstream:
       '--port=9000', '--exact', '--model=a.gguf', '--model=b.gguf', '--alias=deepseek-chat=a',
       '--upstream=gpu1=http://10.0.0.1:8000,kind=vllm,max=32', '--upstream=n2=http://10.0.0.2:8080,key=secret',
     ]);
+  });
+
+  it('takes a kind=openai upstream written as a map', () => {
+    const [arg] = configArgs(file('upstream:\n  - name: oa\n    url: https://api.openai.com/v1\n    kind: openai\n    key: sk-test\n'), spec.options);
+    assert.equal(arg, '--upstream=oa=https://api.openai.com/v1,kind=openai,key=sk-test');
+    assert.equal(parseUpstreamSpec(arg.slice('--upstream='.length)).kind, 'openai');
   });
 
   for (const [what, text] of [

@@ -5,15 +5,14 @@
  * `done_reason` and the counts and durations in nanoseconds.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RenderedChat, ToolCallFormat } from '../../chat/index.ts';
-import type { GenerateInput } from '../../engine/client.ts';
 import type { ModelLease } from '../../routing/registry.ts';
 import type { SampledToken, StepEvent, Usage } from '../../engine/types.ts';
-import { ChatChoice, type ChoiceDelta } from '../chat-choice.ts';
+import type { ChoiceDelta } from '../chat-choice.ts';
+import { chatChoice, type ChatPrompt } from '../chat-prompt.ts';
 
 /** What an Ollama line carries of a choice's delta: its text, reasoning and tool calls (logprobs go apart). */
 export type OllamaDelta = Pick<ChoiceDelta, 'reasoning' | 'content' | 'toolCalls'>;
-import { admitRequest, choiceInputs, newId, runChoices, sumUsage, tokenText, type SamplingFields } from '../generation.ts';
+import { admitRequest, choiceInputs, newId, runChoices, sumUsage, tokenText, type ChoicePrompt, type SamplingFields } from '../generation.ts';
 import type { AppContext } from '../server.ts';
 import { NdjsonStream, ollamaResponse } from './stream.ts';
 
@@ -51,10 +50,9 @@ export interface OllamaGeneration {
   lease: ModelLease;
   /** The model name as the client sent it, which every line repeats. */
   requestedModel: string;
-  prompt: GenerateInput['prompt'];
-  rendered: RenderedChat;
-  toolFormat: ToolCallFormat | null;
-  grammar?: { text: string; root: string };
+  prompt: ChoicePrompt;
+  /** How the output is split (and the grammar it must follow). */
+  chat: ChatPrompt;
   sampling: SamplingFields;
   maxTokens: number;
   /** Set when the request asked for logprobs: how many alternatives per token. */
@@ -95,8 +93,8 @@ export async function runOllamaGeneration(context: AppContext, request: FastifyR
     maxTokensPerChoice: job.maxTokens,
     n: 1,
   });
-  const inputs = choiceInputs(job.sampling, 1, { admitted, grammar: job.grammar, topLogprobs: job.topLogprobs });
-  const choice = new ChatChoice(job.rendered, job.toolFormat);
+  const inputs = choiceInputs(job.sampling, 1, { admitted, grammar: job.chat.grammar, topLogprobs: job.topLogprobs });
+  const choice = chatChoice(job.chat);
   const run = { metrics: context.metrics, model: model.id, admission: admitted.admission, reasoningTokens: () => choice.numReasoningTokens };
   const line = (fields: object, isDone: boolean) => ({ model: job.requestedModel, created_at: new Date().toISOString(), ...fields, done: isDone });
   const tokens: number[] = [];

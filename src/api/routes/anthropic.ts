@@ -7,12 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Usage } from '../../engine/types.ts';
+import { estimateChatTokens } from '../../routing/model-client.ts';
 import { anthropicErrorBody } from '../anthropic-errors.ts';
 import { AnthropicBlocks, anthropicUsage, messageContent, stopReason, type StopReason } from '../anthropic-message.ts';
 import { anthropicModelName, toChatRequest } from '../anthropic-request.ts';
 import { AnthropicSseStream } from '../anthropic-sse.ts';
-import { ChatChoice } from '../chat-choice.ts';
-import { buildChatPrompt, promptInput } from '../chat-prompt.ts';
+import type { ChatChoice } from '../chat-choice.ts';
+import { chatChoice, choicePrompt, prepareChat, promptInput } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
 import { acquireModel, admitRequest, choiceInputs, runChoices } from '../generation.ts';
 import { JsonReply } from '../held-response.ts';
@@ -35,13 +36,13 @@ export function anthropicRoutes(app: FastifyInstance, context: AppContext): void
     // Held until the response ends: every return below awaits the generation, so `using` disposes after it.
     using lease = await acquireModel(context, request, servedName);
     const { model } = lease;
-    const prompt = await buildChatPrompt(lease, chat);
+    const prompt = await prepareChat(lease, chat);
     const id = anthropicId('msg');
     const admitted = await admitRequest(context, request, reply, {
       requestId: id,
       requestedModel: servedName,
       model,
-      prompt: promptInput(model.info, prompt.rendered),
+      prompt: choicePrompt(model.info, prompt),
       maxTokensPerChoice: body.max_tokens,
       n: 1,
       userId: chat.user_id,
@@ -49,7 +50,7 @@ export function anthropicRoutes(app: FastifyInstance, context: AppContext): void
       needsPromptTokens: body.stream === true,
     });
     const inputs = choiceInputs(chat, 1, { admitted, grammar: prompt.grammar });
-    const choice = new ChatChoice(prompt.rendered, prompt.toolFormat, () => anthropicId('toolu'));
+    const choice = chatChoice(prompt, () => anthropicId('toolu'));
     let usage: Usage = { promptTokens: admitted.promptTokens ?? 0, promptCacheHitTokens: 0, completionTokens: 0 };
     let stop: StopReason = { stop_reason: 'end_turn', stop_sequence: null };
     const run = { metrics: context.metrics, model: model.id, admission: admitted.admission, reasoningTokens: () => choice.numReasoningTokens };
@@ -91,7 +92,9 @@ export function anthropicRoutes(app: FastifyInstance, context: AppContext): void
   app.post<{ Body: AnthropicCountTokensRequest }>('/v1/messages/count_tokens', { schema: { body: AnthropicCountTokensRequest } }, async (request) => {
     const servedName = anthropicModelName(context.models, request.body.model);
     using lease = await acquireModel(context, request, servedName);
-    const prompt = await buildChatPrompt(lease, toChatRequest(context.models, request.body, servedName));
+    const prompt = await prepareChat(lease, toChatRequest(context.models, request.body, servedName));
+    // A chat-only model's tokenizer is its upstream's: the count is the estimate admission uses.
+    if ('forwarded' in prompt) return { input_tokens: estimateChatTokens(prompt.forwarded) };
     const input = promptInput(lease.model.info, prompt.rendered);
     const tokens = 'tokens' in input ? input.tokens : await lease.model.client.tokenize(input.text, input.addSpecial);
     return { input_tokens: tokens.length };

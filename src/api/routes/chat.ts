@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Usage } from '../../engine/types.ts';
-import { ChatChoice, chatLogprobsBody, type ChoiceDelta } from '../chat-choice.ts';
-import { buildChatPrompt, promptInput } from '../chat-prompt.ts';
+import { chatLogprobsBody, type ChatChoice, type ChoiceDelta } from '../chat-choice.ts';
+import { chatChoice, choicePrompt, prepareChat } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
 import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, usageBody } from '../generation.ts';
 import { ChatRequest } from '../schemas/chat.ts';
@@ -36,14 +36,14 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
     // Held until the response ends: every return below awaits the generation, so `using` disposes after it.
     using lease = await acquireModel(context, request, body.model);
     const { model } = lease;
-    const prompt = await buildChatPrompt(lease, body);
+    const prompt = await prepareChat(lease, body);
     const n = body.n ?? 1;
     const envelope = { id: newId('chatcmpl'), created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: SYSTEM_FINGERPRINT };
     const admitted = await admitRequest(context, request, reply, {
       requestId: envelope.id,
       requestedModel: body.model,
       model,
-      prompt: promptInput(model.info, prompt.rendered),
+      prompt: choicePrompt(model.info, prompt),
       userId: body.user_id,
       maxTokensPerChoice: body.max_completion_tokens ?? body.max_tokens ?? model.info.maxSeqLen,
       n,
@@ -53,7 +53,7 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
       topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
       grammar: prompt.grammar,
     });
-    const choices = inputs.map(() => new ChatChoice(prompt.rendered, prompt.toolFormat));
+    const choices = inputs.map(() => chatChoice(prompt));
     const usages: Usage[] = [];
     const reasoningTokens = () => choices.reduce((sum, c) => sum + c.numReasoningTokens, 0);
     const usage = () => usageBody(sumUsage(usages), reasoningTokens());

@@ -7,7 +7,7 @@ import type { GenerateInput } from '../../engine/client.ts';
 import type { ServedModel } from '../../routing/registry.ts';
 import type { SampledToken, Usage } from '../../engine/types.ts';
 import { ApiError } from '../errors.ts';
-import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';
+import { acquireModel, admitRequest, apiFinishReason, choiceInputs, newId, refuseChatOnly, runChoices, sumUsage, SYSTEM_FINGERPRINT, tokenText, usageBody } from '../generation.ts';
 import { CompletionRequest } from '../schemas/completions.ts';
 import type { AppContext } from '../server.ts';
 import { JsonReply } from '../held-response.ts';
@@ -57,6 +57,7 @@ export function completionRoutes(app: FastifyInstance, context: AppContext): voi
     // Held until the response ends: every return below awaits the generation, so `using` disposes after it.
     using lease = await acquireModel(context, request, body.model);
     const { model } = lease;
+    refuseChatOnly(model, 'a text completion or fill-in-the-middle');
     const prompt = await promptOf(model, body);
     const n = body.n ?? 1;
     const id = newId('cmpl');

@@ -6,9 +6,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RenderedChat, ToolCallDelta } from '../../chat/index.ts';
-import { buildChatPrompt, responseGrammar } from '../chat-prompt.ts';
+import { prepareChat, responseGrammar, type ChatPrompt } from '../chat-prompt.ts';
 import { ApiError } from '../errors.ts';
-import { acquireModel, allowedModel } from '../generation.ts';
+import { acquireModel, allowedModel, refuseChatOnly, type ChoicePrompt } from '../generation.ts';
 import { runOllamaGeneration, Timings, type OllamaDelta } from '../ollama/generate.ts';
 import { chatMessages, keepAliveMs, maxTokens, refuseImages, responseFormat, samplingFields, thinkingFields } from '../ollama/request.ts';
 import type { ChatRequest } from '../schemas/chat.ts';
@@ -68,14 +68,12 @@ export function ollamaGenerateRoutes(app: FastifyInstance, context: AppContext):
     using lease = await acquireModel(context, request, body.model, { keepAliveMs: keepAlive });
     timings.loaded();
     const chat: ChatRequest = { model: body.model, messages: chatMessages(messages), tools: body.tools, response_format: responseFormat(body.format), ...thinkingFields(body.think) };
-    const prompt = await buildChatPrompt(lease, chat);
+    const prompt = await prepareChat(lease, chat);
     return await runOllamaGeneration(context, request, reply, {
       lease,
       requestedModel: body.model,
-      prompt: { text: prompt.rendered.prompt, addSpecial: false },
-      rendered: prompt.rendered,
-      toolFormat: prompt.toolFormat,
-      grammar: prompt.grammar,
+      prompt: 'forwarded' in prompt ? { chat: prompt.forwarded } : { text: prompt.rendered.prompt, addSpecial: false },
+      chat: prompt,
       sampling: samplingFields(body.options),
       maxTokens: maxTokens(body.options, lease.model.info.maxSeqLen),
       topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
@@ -100,29 +98,23 @@ export function ollamaGenerateRoutes(app: FastifyInstance, context: AppContext):
     timings.loaded();
     const { model } = lease;
     const isRaw = body.raw === true || Boolean(body.suffix);
-    let rendered = CONTINUATION;
-    let grammar: { text: string; root: string } | undefined;
-    let tokens: number[];
-    if (body.suffix) {
-      tokens = await infillTokens(model, text, body.suffix);
-      grammar = await responseGrammar({ response_format: responseFormat(body.format) });
-    } else if (isRaw) {
-      tokens = [...history, ...(await model.client.tokenize(text, history.length === 0))];
-      grammar = await responseGrammar({ response_format: responseFormat(body.format) });
+    if (isRaw || history.length > 0) refuseChatOnly(model, 'raw, suffix (fill-in-the-middle) or context');
+    let chat: ChatPrompt;
+    let prompt: ChoicePrompt;
+    if (isRaw) {
+      prompt = { tokens: body.suffix ? await infillTokens(model, text, body.suffix) : [...history, ...(await model.client.tokenize(text, history.length === 0))] };
+      chat = { rendered: CONTINUATION, toolFormat: null, grammar: await responseGrammar({ response_format: responseFormat(body.format) }) };
     } else {
       const messages: ChatRequest['messages'] = [...(body.system !== undefined ? [{ role: 'system' as const, content: body.system }] : []), { role: 'user', content: text }];
-      const prompt = await buildChatPrompt(lease, { model: body.model, messages, response_format: responseFormat(body.format), ...thinkingFields(body.think) });
-      rendered = prompt.rendered;
-      grammar = prompt.grammar;
-      tokens = [...history, ...(await model.client.tokenize(prompt.rendered.prompt, false))];
+      chat = await prepareChat(lease, { model: body.model, messages, response_format: responseFormat(body.format), ...thinkingFields(body.think) });
+      prompt = 'forwarded' in chat ? { chat: chat.forwarded } : { tokens: [...history, ...(await model.client.tokenize(chat.rendered.prompt, false))] };
     }
+    const tokens = 'tokens' in prompt ? prompt.tokens : null;
     return await runOllamaGeneration(context, request, reply, {
       lease,
       requestedModel: body.model,
-      prompt: { tokens },
-      rendered,
-      toolFormat: null,
-      grammar,
+      prompt,
+      chat,
       sampling: samplingFields(body.options),
       maxTokens: maxTokens(body.options, model.info.maxSeqLen),
       topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
@@ -130,7 +122,7 @@ export function ollamaGenerateRoutes(app: FastifyInstance, context: AppContext):
       timings,
       body: generateBody,
       // The conversation so far, for the next request's `context` (Ollama returns it unless raw).
-      last: isRaw ? undefined : (generated) => ({ context: [...tokens, ...generated] }),
+      last: isRaw || !tokens ? undefined : (generated) => ({ context: [...tokens, ...generated] }),
     });
   });
 }

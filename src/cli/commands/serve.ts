@@ -12,7 +12,7 @@ import type { EngineConfig, EngineStartup } from '../../engine/protocol.ts';
 import { prespawnEngine } from '../../engine/engine-process.ts';
 import { ROUTING_POLICIES, type RoutingPolicy } from '../../routing/router.ts';
 import { parseUpstreamSpec, UpstreamSpecError, type UpstreamSpec } from '../../routing/upstream-spec.ts';
-import { DEFAULT_UPSTREAM_OPTIONS, UpstreamPool } from '../../routing/upstreams.ts';
+import type { UpstreamPool } from '../../routing/upstreams.ts';
 import { ConfigFileError, configArgs } from '../config-file.ts';
 import { formatBytes, parseBytes, parseDuration } from '../../models/units.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -59,7 +59,7 @@ export const spec = defineCommand({
     redis: { type: 'string', default: env('REDIS'), value: 'redis://…', help: 'count rate limits and concurrency in this Redis, shared by replicas (default: in this process)' },
     'redis-prefix': { type: 'string', default: env('REDIS_PREFIX') ?? 'seekstack:', value: 'text', help: 'prepended to every Redis key' },
     config: { type: 'string', default: env('CONFIG'), value: 'file.yaml', help: 'read these options from a YAML file (keys as the options, without dashes)' },
-    upstream: { type: 'string', multiple: true, value: 'name=URL[,key=…][,kind=…][,max=N][,template=FILE]', help: 'a remote server whose models this one serves (repeatable; kind: seekstack, vllm, sglang, llama-server)' },
+    upstream: { type: 'string', multiple: true, value: 'name=URL[,key=…][,kind=…][,max=N][,template=FILE]', help: 'a remote server whose models this one serves (repeatable; kind: seekstack, vllm, sglang, llama-server, openai)' },
     routing: { type: 'string', default: env('ROUTING') ?? 'cache', value: 'cache|round-robin', help: "how a remote model's upstream is picked" },
     'route-balance': { type: 'string', default: env('ROUTE_BALANCE') ?? '4', value: 'N', help: 'requests in flight above the least loaded upstream past which the cache no longer decides' },
     'upstream-health-interval': { type: 'string', default: env('UPSTREAM_HEALTH_INTERVAL') ?? '5s', value: 'duration', help: "how often each upstream's health is checked" },
@@ -105,9 +105,13 @@ function serveValues(args: string[]): { values: ServeValues; isSet: (name: keyof
   return merged(fromFile);
 }
 
+function upstreamSpecsText(values: ServeValues): string[] {
+  return values.upstream ?? env('UPSTREAM')?.split(';') ?? [];
+}
+
 /** `--upstream`s and the routing options: null (after saying why) when one is malformed. */
-function upstreamPool(values: ServeValues): UpstreamPool | null | undefined {
-  const specsText = values.upstream ?? env('UPSTREAM')?.split(';') ?? [];
+async function upstreamPool(values: ServeValues): Promise<UpstreamPool | null | undefined> {
+  const specsText = upstreamSpecsText(values);
   if (specsText.length === 0) return undefined;
   let specs: UpstreamSpec[];
   try {
@@ -137,6 +141,8 @@ function upstreamPool(values: ServeValues): UpstreamPool | null | undefined {
     console.error('seekstack serve: --upstream-health-interval, --upstream-refresh and --upstream-cooldown must be positive durations such as 5s or 1m');
     return null;
   }
+  // Loaded only for a gateway: the routing layer's modules would delay every other start.
+  const { DEFAULT_UPSTREAM_OPTIONS, UpstreamPool } = await import('../../routing/upstreams.ts');
   return new UpstreamPool(specs, {
     ...DEFAULT_UPSTREAM_OPTIONS,
     route: { ...DEFAULT_UPSTREAM_OPTIONS.route, policy: values.routing as RoutingPolicy, balanceAbs: balance },
@@ -218,7 +224,12 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack serve: --drain-timeout must be a duration such as 30s, got '${values['drain-timeout']}'`);
     return 2;
   }
-  const upstreams = upstreamPool(values);
+  // A gateway whose models are all remote starts no local engine unless told to.
+  const modelPaths = values.model ?? env('MODEL')?.split(',') ?? (upstreamSpecsText(values).length > 0 ? [] : [DEFAULT_MODEL]);
+  // The engine process boots and loads llama.cpp while this one loads the server's modules, the registry,
+  // the store and reads the model file; it exits by itself if this process stops on a bad option below.
+  if (modelPaths.length > 0) prespawnEngine(values['llama-lib-dir']);
+  const upstreams = await upstreamPool(values);
   if (upstreams === null) return 2;
   const numbers = Object.fromEntries(NUMERIC.map((name) => [name, Number(values[name])])) as Record<(typeof NUMERIC)[number], number>;
   const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
@@ -235,8 +246,6 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack serve: --auth must be 'auto' (keys required once one exists) or 'required', got '${values.auth}'`);
     return 2;
   }
-  // A gateway whose models are all remote starts no local engine unless told to.
-  const modelPaths = values.model ?? env('MODEL')?.split(',') ?? (upstreams ? [] : [DEFAULT_MODEL]);
   const aliases = parseAliases(values.alias ?? env('ALIAS')?.split(',') ?? []);
   if (!aliases) return 2;
   // By default every model named on the command line may be loaded at once, as before; other local models swap in.
@@ -286,8 +295,6 @@ export async function run(args: string[]): Promise<number> {
     maxQueueLength: numbers['max-queue'],
     flashAttention: !values.exact,
   });
-  // The engine process boots and loads its modules while this one loads the registry and reads the model file.
-  if (modelPaths.length > 0) prespawnEngine(values['llama-lib-dir']);
   const { startModels, reportModelsError } = await import('../serve-models.ts');
   const started = startModels(modelPaths, values['data-dir'], configFor, {
     maxLoaded, keepAliveMs: modelKeepAliveMs, memoryLimitBytes, aliases, engine: { stallTimeoutMs: stall.timeout, stallRestartMs: stall.restart },
