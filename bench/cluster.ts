@@ -17,7 +17,7 @@ import { synthModel } from '../src/engine/gguf/synth.ts';
 import { UNLIMITED_KEY } from '../src/platform/admin.ts';
 import { DEFAULT_UPSTREAM_OPTIONS } from '../src/routing/upstreams.ts';
 import { nodeSpec, startGateway, startNode, type Gateway, type Node } from '../test/helpers/nodes.ts';
-import { latencies } from './latency.ts';
+import { createRedisPrefix, createTestSchema, REDIS_URL } from '../test/helpers/shared-state.ts';
 
 const CONVERSATIONS = Number(process.env.BENCH_CLUSTER_CONVERSATIONS ?? 32);
 const TURNS = Number(process.env.BENCH_CLUSTER_TURNS ?? 6);
@@ -113,56 +113,110 @@ async function runWorkload(gateway: Gateway, model: string, salt: string): Promi
   };
 }
 
-/** One non-streamed chat request over a keep-alive connection (node:http: fetch's own overhead would blur the figures). */
-function post(agent: http.Agent, url: URL, body: string, authorization?: string): Promise<void> {
+interface Timing {
+  /** Milliseconds from sending the request to the first body byte (a streamed response's first token) and to its end. */
+  firstMs: number;
+  endMs: number;
+}
+
+/** One chat request over a keep-alive connection (node:http: fetch's own overhead would blur the figures). */
+function post(agent: http.Agent, url: URL, body: string, authorization?: string): Promise<Timing> {
   return new Promise((resolve, reject) => {
+    const sentAt = performance.now();
+    let firstAt = 0;
     const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...(authorization && { authorization }) } }, (response) => {
-      response.resume();
-      response.once('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${response.statusCode}`))));
+      // A streamed response's head goes out when the node accepted the request; its first body bytes are the first token's.
+      response.on('data', () => (firstAt ||= performance.now()));
+      response.once('end', () => {
+        const endAt = performance.now();
+        if (response.statusCode === 200) resolve({ firstMs: firstAt - sentAt, endMs: endAt - sentAt });
+        else reject(new Error(`HTTP ${response.statusCode}`));
+      });
     });
     request.once('error', reject);
     request.end(body);
   });
 }
 
+const ROUNDS = Number(process.env.BENCH_CLUSTER_LATENCY_ROUNDS ?? 3);
+/** The key whose requests take every step: rpm, tpm and concurrency in Redis, a budget reserved and settled in PostgreSQL. */
+const EVERY_LIMIT = { rpm: 1e9, tpm: 1e12, maxConcurrency: 64, budgetTokens: 1e12 };
+
+const quantiles = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50Ms: round(percentile(sorted, 50), 3), p99Ms: round(percentile(sorted, 99), 3) };
+};
+
 /**
- * The gateway's added latency, two ways, for one small request (1 token out). Paired: for each request through
- * the gateway, its end-to-end time minus the time the gateway spent waiting on the node for it, which is what the
- * gateway itself adds (its HTTP, keys, limits, template, ledger, the hop) and does not move with the node's speed.
- * Unpaired: the same request straight to the node's own API and through the gateway, alternating rounds, p50 and p99
- * of each (on a loaded machine these swing by more than the difference).
+ * The gateway's added latency, with its state where a scale-out deployment keeps it: PostgreSQL (a schema of its
+ * own) and Redis (a key prefix of its own), as `serve --database … --redis …` opens them. Paired, per request:
+ * streamed, the client's time to the first token minus the time the gateway waited for the node's first token;
+ * whole (not streamed), the client's time to the response's end minus the time the gateway waited for the node
+ * to finish. That is what the gateway itself adds (its HTTP, key lookup, limits, budget hold, template, the hop,
+ * and for the whole request the durable ledger row before the response ends), and it does not move with the
+ * node's speed. For each key (every limit and a budget; no limits) the same request also goes straight to the
+ * node's own API, alternating, for the unpaired difference. Several rounds; the round with the median p99 is the
+ * headline, and each round records the machine's load average.
  */
 async function addedLatency(node: Node, model: string) {
-  const gateway = await startGateway([nodeSpec('only', node)]);
+  const schema = await createTestSchema();
+  const prefix = createRedisPrefix();
+  const gateway = await startGateway([nodeSpec('only', node)], { healthIntervalMs: 3_600_000 }, { databaseUrl: schema.url, redisUrl: REDIS_URL, redisPrefix: prefix.prefix });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     await gateway.platform.admin.createTenant('latency', 'bench');
-    const secret = (await gateway.platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'latency' }, 'bench')).secret;
-    const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1, temperature: 0 });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const keys = {
+      everyLimit: (await gateway.platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'latency', ...EVERY_LIMIT }, 'bench')).secret,
+      noLimits: (await gateway.platform.admin.createKey({ ...UNLIMITED_KEY, tenant: 'latency' }, 'bench')).secret,
+    };
+    const request = { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, temperature: 0 };
+    const bodies = { streamed: JSON.stringify({ ...request, stream: true }), whole: JSON.stringify(request) };
     const viaGateway = new URL(`${gateway.baseURL}/chat/completions`);
     const direct = new URL(`${node.url}/chat/completions`);
-    let upstreamMs = 0;
-    gateway.pool.on('finished', (_u: string, _m: string, seconds: number) => (upstreamMs = seconds * 1000));
-    const paired: number[] = [];
-    const throughGateway = async () => {
-      const startedAt = performance.now();
-      await post(agent, viaGateway, body, `Bearer ${secret}`);
-      paired.push(performance.now() - startedAt - upstreamMs);
+    // What the gateway waited for, from the moment it sent the request to the node (its pool's own clock).
+    let upstreamFirstMs = 0;
+    let upstreamEndMs = 0;
+    gateway.pool.on('first-token', (_u: string, _m: string, seconds: number) => (upstreamFirstMs = seconds * 1000));
+    gateway.pool.on('finished', (_u: string, _m: string, seconds: number) => (upstreamEndMs = seconds * 1000));
+    const measure = async (secret: string, calls: number) => {
+      const samples = { pairedStreamed: [] as number[], pairedWhole: [] as number[], gatewayTtft: [] as number[], directTtft: [] as number[], gatewayWhole: [] as number[], directWhole: [] as number[] };
+      for (let i = 0; i < calls; i++) {
+        samples.directTtft.push((await post(agent, direct, bodies.streamed)).firstMs);
+        const streamed = await post(agent, viaGateway, bodies.streamed, `Bearer ${secret}`);
+        samples.gatewayTtft.push(streamed.firstMs);
+        samples.pairedStreamed.push(streamed.firstMs - upstreamFirstMs);
+        samples.directWhole.push((await post(agent, direct, bodies.whole)).endMs);
+        const whole = await post(agent, viaGateway, bodies.whole, `Bearer ${secret}`);
+        samples.gatewayWhole.push(whole.endMs);
+        samples.pairedWhole.push(whole.endMs - upstreamEndMs);
+      }
+      return samples;
     };
-    const rounds = [];
-    for (let r = 0; r < 3; r++) {
-      const d = await latencies(() => post(agent, direct, body), LATENCY_CALLS, r === 0 ? 100 : 0);
-      if (r === 0) for (let i = 0; i < 100; i++) await throughGateway();
-      paired.length = 0;
-      const g = await latencies(throughGateway, LATENCY_CALLS, 0);
-      paired.sort((a, b) => a - b);
-      rounds.push({ direct: d, gateway: g, pairedP50Ms: round(percentile(paired, 50), 3), pairedP99Ms: round(percentile(paired, 99), 3) });
-    }
-    agent.destroy();
-    const median = [...rounds].sort((a, b) => a.pairedP99Ms - b.pairedP99Ms)[1];
-    return { addedP50Ms: median.pairedP50Ms, addedP99Ms: median.pairedP99Ms, unpairedP50Ms: round(median.gateway.p50Ms - median.direct.p50Ms, 3), unpairedP99Ms: round(median.gateway.p99Ms - median.direct.p99Ms, 3), rounds };
+    const measureKey = async (name: string, secret: string) => {
+      await measure(secret, 100);
+      const rounds = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const samples = await measure(secret, LATENCY_CALLS);
+        const [streamed, whole] = [quantiles(samples.pairedStreamed), quantiles(samples.pairedWhole)];
+        const [gatewayTtft, directTtft, gatewayWhole, directWhole] = [quantiles(samples.gatewayTtft), quantiles(samples.directTtft), quantiles(samples.gatewayWhole), quantiles(samples.directWhole)];
+        rounds.push({
+          loadAverage: os.loadavg().map((l) => round(l, 2)),
+          addedTtft: streamed, addedWhole: whole,
+          unpaired: { gatewayTtft, directTtft, gatewayWhole, directWhole },
+        });
+        console.log(`  ${name} round ${r + 1}: added to TTFT p50 ${streamed.p50Ms} / p99 ${streamed.p99Ms} ms; to the whole request p50 ${whole.p50Ms} / p99 ${whole.p99Ms} ms (load ${os.loadavg()[0].toFixed(2)})`);
+      }
+      const median = [...rounds].sort((x, y) => x.addedTtft.p99Ms - y.addedTtft.p99Ms)[Math.floor(rounds.length / 2)];
+      return { addedTtft: median.addedTtft, addedWhole: median.addedWhole, rounds };
+    };
+    const everyLimit = await measureKey('every limit + budget', keys.everyLimit);
+    const noLimits = await measureKey('no limits', keys.noLimits);
+    return { state: 'PostgreSQL + Redis', callsPerRound: LATENCY_CALLS, rounds: ROUNDS, maxTokens: request.max_tokens, everyLimit, noLimits };
   } finally {
+    agent.destroy();
     await gateway.close();
+    await prefix.drop();
+    await schema.drop();
   }
 }
 
@@ -194,7 +248,8 @@ export async function runClusterBench() {
       p99TtftVsRoundRobin: round(results.cacheAware.p99TtftMs / results.roundRobin.p99TtftMs, 3),
     };
     console.log(`cache-aware hit ratio / one node's: ${ratios.hitRatioVsOneNode} (target ≥ 0.9); mean TTFT / round-robin's: ${ratios.meanTtftVsRoundRobin} (target ≤ 0.5)`);
-    console.log(`gateway added latency (paired): p50 ${latency.addedP50Ms} ms, p99 ${latency.addedP99Ms} ms (target p99 < 2 ms); unpaired p50 ${latency.unpairedP50Ms} ms, p99 ${latency.unpairedP99Ms} ms`);
+    const headline = latency.everyLimit;
+    console.log(`gateway added latency on PostgreSQL + Redis, every limit and a budget (paired): to TTFT p50 ${headline.addedTtft.p50Ms} ms, p99 ${headline.addedTtft.p99Ms} ms (target p99 < 2 ms); to the whole request p50 ${headline.addedWhole.p50Ms} ms, p99 ${headline.addedWhole.p99Ms} ms`);
     return {
       workload: { conversations: CONVERSATIONS, turns: TURNS, tenants: TENANTS, workers: WORKERS, answerTokens: ANSWER_TOKENS, nodes: 3, model: path.basename(modelPath) },
       machine: { cores: os.availableParallelism(), loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },

@@ -180,21 +180,34 @@ export class Gate {
     }
     const promptTokens = request.promptTokens ?? 0;
     const wantTokens = promptTokens + request.choices * request.maxTokensPerChoice;
-    const decision = await this.#limiter.admit(key.id, key, wantTokens, request.userId ?? '');
-    if (!decision.isAdmitted) throw new PlatformError('rate_limited', decision.message, decision.headers);
+    const admitting = this.#limiter.admit(key.id, key, wantTokens, request.userId ?? '').then((decision) => {
+      if (!decision.isAdmitted) throw new PlatformError('rate_limited', decision.message, decision.headers);
+      return decision;
+    });
     if (key.budgetTokens === null) {
+      const decision = await admitting;
       return new Admission(this, caller, request, decision.ticket, request.maxTokensPerChoice, decision.headers);
     }
-    try {
-      const reserved = await this.#reserveBudget(key, request.requestId, promptTokens, request.choices, wantTokens);
-      const maxTokensPerChoice = Math.floor((reserved - promptTokens) / request.choices);
-      // Failing to lower the window's count only over-counts this request (conservative); the reservation stands.
-      await Promise.resolve(decision.ticket.setTokens(reserved)).catch(() => {});
-      return new Admission(this, caller, request, decision.ticket, maxTokensPerChoice, decision.headers);
-    } catch (error) {
-      await Promise.resolve(decision.ticket.release(0)).catch(() => {});
-      throw error;
+    // The rate windows (the limiter) and the budget (the store) are independent round trips on the way to the
+    // first token, so they run side by side rather than in series; whichever refuses, what the other took is
+    // given back. A rate refusal wins, as when the window was checked first: the budget's hold on it lasted
+    // one round trip, and every budget check that saw the hold was still exact (it only refuses sooner).
+    const [rated, budgeted] = await Promise.allSettled([admitting, this.#reserveBudget(key, request.requestId, promptTokens, request.choices, wantTokens)]);
+    if (rated.status === 'rejected') {
+      if (budgeted.status === 'fulfilled') await this.store.releaseReservation(request.requestId).catch(() => {});
+      throw rated.reason;
     }
+    const decision = rated.value;
+    if (budgeted.status === 'rejected') {
+      await Promise.resolve(decision.ticket.release(0)).catch(() => {});
+      throw budgeted.reason;
+    }
+    const reserved = budgeted.value;
+    // The window counted the whole ask; a smaller reservation lowers it. Failing to only over-counts this
+    // request (conservative); the reservation stands.
+    if (reserved !== wantTokens) await Promise.resolve(decision.ticket.setTokens(reserved)).catch(() => {});
+    const maxTokensPerChoice = Math.floor((reserved - promptTokens) / request.choices);
+    return new Admission(this, caller, request, decision.ticket, maxTokensPerChoice, decision.headers);
   }
 
   /**

@@ -76,6 +76,19 @@ export async function readJson(body: Readable): Promise<unknown> {
   }
 }
 
+/**
+ * Reads the rest of a response whose answer is complete (its last line only ends it), so that its keep-alive
+ * connection goes back to the agent: a stream left unread or broken off is destroyed with its connection, and
+ * the next request pays a new TCP handshake before it is even sent. A tail that breaks costs only the connection.
+ */
+export async function drain(stream: AsyncIterator<unknown>): Promise<void> {
+  try {
+    while (!(await stream.next()).done);
+  } catch {
+    // The answer was already whole.
+  }
+}
+
 /** The body split into lines (NDJSON, or SSE's `data:` lines), without their line ends. */
 export async function* lines(body: Readable): AsyncGenerator<string> {
   let rest = '';

@@ -12,7 +12,7 @@ import { compileParser, FromEngineSchema, ModelInfoSchema } from '../engine/prot
 import type { StepEvent } from '../engine/types.ts';
 import { authorization, endpoint, type Connection, type Dialect, type RemoteModel } from './dialect.ts';
 import { failureOf, UpstreamError } from './errors.ts';
-import { lines, readJson, send } from './http.ts';
+import { drain, lines, readJson, send } from './http.ts';
 
 export const NODE_NAMESPACE_HEADER = 'x-seekstack-cache-namespace';
 
@@ -39,7 +39,7 @@ async function call(connection: Connection, path: string, body?: unknown): Promi
   return json;
 }
 
-async function* events(connection: Connection, stream: AsyncIterable<string>): AsyncGenerator<StepEvent> {
+async function* events(connection: Connection, stream: AsyncGenerator<string>): AsyncGenerator<StepEvent> {
   try {
     for await (const line of stream) {
       if (line === '') continue;
@@ -47,7 +47,7 @@ async function* events(connection: Connection, stream: AsyncIterable<string>): A
       if (message.type === 'step') {
         for (const event of message.events) {
           yield event as StepEvent;
-          if (event.finishReason) return;
+          if (event.finishReason) return await drain(stream);
         }
       } else if (message.type === 'rejected') {
         throw new UpstreamError('unreachable', message.code, `upstream ${connection.spec.name}: ${message.message}`);

@@ -237,7 +237,10 @@ export class UpstreamPool extends EventEmitter {
         this.emit('answered', upstream.spec.name, model, (performance.now() - startedAt) / 1000);
         generation.accept();
         for await (const event of events) {
-          isStreaming ||= hasOutput(event);
+          if (!isStreaming && hasOutput(event)) {
+            isStreaming = true;
+            this.emit('first-token', upstream.spec.name, model, (performance.now() - startedAt) / 1000);
+          }
           generation.push(event);
         }
         upstream.breaker.onSuccess();

@@ -78,6 +78,9 @@ export function runStoreContract(name: string, newStore: () => Promise<PlatformS
       assert.equal(after?.spentTokens, 15);
       assert.equal(await reserve('x', 26), false, '100 - 15 spent - 60 reserved leaves 25');
       assert.equal(await reserve('y', 25), true);
+      await store.releaseReservation('y');
+      await store.releaseReservation('y');
+      assert.equal((await store.key(key.id))?.reservedTokens, 60, 'a released reservation gives its tokens back once');
       await store.close();
     });
 

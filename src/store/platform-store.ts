@@ -176,6 +176,8 @@ export interface PlatformStore {
    * lease is still live: one whose renewals were late); null when the holder knows it is.
    */
   reserveBudget(reservation: BudgetReservation, renewLeaseTo: number | null): Promise<boolean>;
+  /** Gives one reservation's tokens back (a request refused after it reserved); an id not held releases nothing. */
+  releaseReservation(id: string): Promise<void>;
   /** A holder's claim to be alive until `expiresAt`: its reservations stay its own until then. */
   renewLease(holder: string, expiresAt: number): Promise<void>;
   /**

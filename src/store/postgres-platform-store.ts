@@ -15,7 +15,7 @@
  */
 import { isUniqueViolation, type PostgresDatabase, type Queryable } from './postgres.ts';
 import { ConflictError, type BudgetReservation, type PlatformStore, type UsageRecord } from './platform-store.ts';
-import { auditRecord, costOf, nextAuditRow, GROUP_COLUMN, KEY_COLUMNS, keyRecord, priceRecord, tenantRecord, USAGE_SUMS, usageRow, utcDay } from './rows.ts';
+import { auditRecord, nextAuditRow, GROUP_COLUMN, KEY_COLUMNS, keyRecord, priceRecord, tenantRecord, USAGE_SUMS, usageRow, utcDay } from './rows.ts';
 
 /** Advisory lock names, scoped to the schema so deployments sharing a database never wait on each other. */
 const lockOn = (name: string) => `SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':${name}'))`;
@@ -59,11 +59,11 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
       return keyRecord(await one(`SELECT ${KEY_COLUMNS} WHERE k.id = $1`, [key.id]));
     },
     async keyByHash(hash) {
-      const row = await one(`SELECT ${KEY_COLUMNS} WHERE k.hash = $1`, [hash]);
+      const row = (await db.prepared('seekstack-key-by-hash', `SELECT ${KEY_COLUMNS} WHERE k.hash = $1`, [hash])).rows[0];
       return row ? keyRecord(row) : undefined;
     },
     async key(id) {
-      const row = await one(`SELECT ${KEY_COLUMNS} WHERE k.id = $1`, [id]);
+      const row = (await db.prepared('seekstack-key', `SELECT ${KEY_COLUMNS} WHERE k.id = $1`, [id])).rows[0];
       return row ? keyRecord(row) : undefined;
     },
     async listKeys(tenantId) {
@@ -87,12 +87,20 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
     async reserveBudget(reservation: BudgetReservation, renewLeaseTo) {
       // One statement, so one round trip and its own transaction: the lease renewal, the conditional UPDATE
       // and the reservation row commit together or not at all.
-      const reserved = await db.query(`WITH lease AS (
+      // It sits before the first token, so it does not wait for its WAL flush (synchronous_commit off for this
+      // transaction alone; `durable` is read at commit): the commit is visible to every replica at once, so
+      // budgets stay exact, and only a PostgreSQL crash can lose the last fraction of a second of holds
+      // (wal_writer_delay × 3 at most); a request whose hold was lost still settles durably, so the cost is
+      // that a crash may let those in-flight requests run past a budget by what they held. A statement that
+      // renews the lease keeps the durable commit: a lost renewal would let other replicas reclaim this
+      // one's later holds while its requests run.
+      const reserved = await db.prepared('seekstack-reserve', `WITH durable AS (SELECT set_config('synchronous_commit', CASE WHEN $6::bigint IS NULL THEN 'off' ELSE 'on' END, true)),
+        lease AS (
           INSERT INTO process_leases (holder, expires_at) SELECT $4, $6::bigint WHERE $6::bigint IS NOT NULL
           ON CONFLICT (holder) DO UPDATE SET expires_at = GREATEST(process_leases.expires_at, excluded.expires_at)),
         taken AS (UPDATE api_keys SET reserved_tokens = reserved_tokens + $3
           WHERE id = $2 AND (budget_tokens IS NULL OR budget_tokens - spent_tokens - reserved_tokens >= $3) RETURNING id)
-        INSERT INTO budget_reservations (id, key_id, tokens, holder, created_at) SELECT $1, $2, $3, $4, $5 FROM taken`,
+        INSERT INTO budget_reservations (id, key_id, tokens, holder, created_at) SELECT $1, $2, $3, $4, $5 FROM taken, durable`,
       [reservation.id, reservation.keyId, reservation.tokens, reservation.holder, reservation.createdAt, renewLeaseTo]);
       return reserved.rowCount === 1;
     },
@@ -109,6 +117,10 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
         return tokens;
       });
     },
+    async releaseReservation(id) {
+      // One statement: the DELETE … RETURNING makes only one release of a reservation count.
+      await releaseReservations(db.pool, 'r.id = $1', [id]);
+    },
     async releaseHolder(holder) {
       await db.transaction(async (client) => {
         await client.query(lockOn('seekstack-reclaim'));
@@ -118,32 +130,35 @@ export function createPostgresPlatformStore(db: PostgresDatabase): PlatformStore
     },
 
     async recordUsage(usage: UsageRecord, settlement) {
-      // The name the client used wins: a price set on an alias applies to requests made through it.
-      const price = (await db.query('SELECT * FROM model_prices WHERE model IN ($1, $2) ORDER BY model = $1 DESC LIMIT 1', [usage.requestedModel, usage.model])).rows[0];
-      const cost = costOf(price, usage);
-      // The ledger row, its roll-up and the settlement in one statement (one round trip, one transaction);
-      // a request id already recorded inserts nothing, and then nothing else happens either. A reservation
-      // already reclaimed (its holder's lease lapsed) has nothing left to release.
-      await db.query(`WITH ledger AS (
+      // The ledger row, its price, its roll-up and the settlement in one statement (one round trip, one
+      // transaction); a request id already recorded inserts nothing, and then nothing else happens either. A
+      // reservation already reclaimed (its holder's lease lapsed) has nothing left to release. The name the
+      // client used wins the price: a price set on an alias applies to requests made through it. The cost is
+      // costOf's arithmetic (rows.ts) in the same double-precision steps and order, so SQLite's ledger and
+      // this one agree to the last bit.
+      const settled = await db.prepared<{ cost: number | null }>('seekstack-settle', `WITH priced AS (SELECT (SELECT ($9::bigint::float8 * p.cache_hit_per_m + ($8::bigint - $9::bigint)::float8 * p.cache_miss_per_m + $10::bigint::float8 * p.output_per_m) / 1e6::float8
+          FROM model_prices p WHERE p.model IN ($5, $6) ORDER BY p.model = $5 DESC LIMIT 1) AS cost),
+        ledger AS (
           INSERT INTO usage_ledger (request_id, created_at, tenant_id, key_id, requested_model, model, user_id, prompt_tokens, cache_hit_tokens,
             completion_tokens, reasoning_tokens, latency_ms, status, finish_reason, cost)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (request_id) DO NOTHING RETURNING id),
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, (SELECT cost FROM priced)) ON CONFLICT (request_id) DO NOTHING RETURNING id),
         daily AS (
           INSERT INTO usage_daily (day, tenant_id, key_id, requested_model, model, user_id, requests, prompt_tokens, cache_hit_tokens,
             completion_tokens, reasoning_tokens, cost)
-          SELECT $16, $3, COALESCE($4, ''), $5, $6, COALESCE($7, ''), 1, $8, $9, $10, $11, COALESCE($15, 0) FROM ledger
+          SELECT $15, $3, COALESCE($4, ''), $5, $6, COALESCE($7, ''), 1, $8, $9, $10, $11, COALESCE((SELECT cost FROM priced), 0) FROM ledger
           ON CONFLICT (day, tenant_id, key_id, requested_model, model, user_id) DO UPDATE SET requests = usage_daily.requests + 1,
             prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens, cache_hit_tokens = usage_daily.cache_hit_tokens + excluded.cache_hit_tokens,
             completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
             reasoning_tokens = usage_daily.reasoning_tokens + excluded.reasoning_tokens, cost = usage_daily.cost + excluded.cost),
-        released AS (DELETE FROM budget_reservations WHERE id = $17 AND EXISTS (SELECT 1 FROM ledger) RETURNING tokens)
-        UPDATE api_keys SET reserved_tokens = GREATEST(0, reserved_tokens - COALESCE((SELECT tokens FROM released), 0)), spent_tokens = spent_tokens + $18
-        WHERE id = $19 AND EXISTS (SELECT 1 FROM ledger)`, [
+        released AS (DELETE FROM budget_reservations WHERE id = $16 AND EXISTS (SELECT 1 FROM ledger) RETURNING tokens),
+        settled AS (UPDATE api_keys SET reserved_tokens = GREATEST(0, reserved_tokens - COALESCE((SELECT tokens FROM released), 0)), spent_tokens = spent_tokens + $17
+          WHERE id = $18 AND EXISTS (SELECT 1 FROM ledger))
+        SELECT cost FROM priced`, [
         usage.requestId, usage.createdAt, usage.tenantId, usage.keyId, usage.requestedModel, usage.model, usage.userId, usage.promptTokens,
-        usage.cacheHitTokens, usage.completionTokens, usage.reasoningTokens, usage.latencyMs, usage.status, usage.finishReason, cost, utcDay(usage.createdAt),
+        usage.cacheHitTokens, usage.completionTokens, usage.reasoningTokens, usage.latencyMs, usage.status, usage.finishReason, utcDay(usage.createdAt),
         settlement?.reservationId ?? null, settlement?.spentTokens ?? 0, settlement?.keyId ?? null,
       ]);
-      return cost;
+      return settled.rows[0].cost;
     },
     async usage(query) {
       const where = ['true'];

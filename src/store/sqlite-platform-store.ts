@@ -71,6 +71,9 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     sql('DELETE FROM process_leases WHERE expires_at < ?').run(now);
     return releaseReservations(orphaned);
   });
+  const releaseOne = db.transaction((id: string): void => {
+    releaseReservations(sql('SELECT id, key_id, tokens FROM budget_reservations WHERE id = ?').all(id) as Array<{ id: string; key_id: string; tokens: number }>);
+  });
   const releaseHolder = db.transaction((holder: string): void => {
     releaseReservations(sql('SELECT id, key_id, tokens FROM budget_reservations WHERE holder = ?').all(holder) as Array<{ id: string; key_id: string; tokens: number }>);
     sql('DELETE FROM process_leases WHERE holder = ?').run(holder);
@@ -162,6 +165,9 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     },
     async reclaimExpiredReservations(now) {
       return reclaim.immediate(now);
+    },
+    async releaseReservation(id) {
+      releaseOne.immediate(id);
     },
     async releaseHolder(holder) {
       releaseHolder.immediate(holder);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import OpenAI from 'openai';
 import { buildServer } from '../../src/api/server.ts';
 import { openAssistant } from '../../src/platform/assistant.ts';
-import { openPlatform, type Platform } from '../../src/platform/platform.ts';
+import { openPlatform, type Platform, type PlatformOptions } from '../../src/platform/platform.ts';
 import { ModelRegistry } from '../../src/routing/registry.ts';
 import { parseUpstreamSpec } from '../../src/routing/upstream-spec.ts';
 import { DEFAULT_UPSTREAM_OPTIONS, UpstreamPool, type UpstreamOptions } from '../../src/routing/upstreams.ts';
@@ -45,13 +45,16 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** A gateway (no local models, with the assistant app as `serve` has it) in front of `upstreams` (`name=URL,…` specs). */
-export async function startGateway(upstreams: string[], options: Partial<UpstreamOptions> = {}): Promise<Gateway> {
+/**
+ * A gateway (no local models, with the assistant app as `serve` has it) in front of `upstreams` (`name=URL,…` specs);
+ * `platform` is where its state lives, as `serve`'s --database and --redis set it (default: SQLite in a scratch directory).
+ */
+export async function startGateway(upstreams: string[], options: Partial<UpstreamOptions> = {}, platformOptions: PlatformOptions = {}): Promise<Gateway> {
   const pool = new UpstreamPool(upstreams.map(parseUpstreamSpec), { ...DEFAULT_UPSTREAM_OPTIONS, ...options });
   await pool.discover();
   const models = await ModelRegistry.start([], { maxLoaded: 1, keepAliveMs: -1, memoryLimitBytes: os.totalmem(), hasUpstreams: true });
   pool.attach(models);
-  const platform = await openPlatform(scratchDir(), { checkpointInBackground: true });
+  const platform = await openPlatform(scratchDir(), { checkpointInBackground: true, ...platformOptions });
   const app = await buildServer({ models, upstreams: pool, platform, assistant: await openAssistant(platform) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
