@@ -293,6 +293,8 @@ async function start(config: EngineConfig): Promise<void> {
     loop.handle(message);
   });
   send({ type: 'ready', model: host.info, startup: { modulesLoadedMs: MODULES_LOADED_AT, modelOpenMs: performance.now() } });
+  // One at once, so the server's figures (metrics, ps) exist from the start, not half a second later.
+  loop.heartbeat();
   setInterval(() => loop.heartbeat(), HEARTBEAT_INTERVAL_MS).unref();
 }
 
