@@ -14,12 +14,12 @@ import type { AdaptiveThreads } from './threads/adaptive-threads.ts';
 import type { GenerationRequest, RequestId, SampledToken, TokenLogprob } from './types.ts';
 
 /**
- * A decode predicted to take less than this runs on the engine process's own thread; a longer one on
- * libuv's pool. Handing a decode to a pool thread and back cost 0.8 ms a step on this 2-core machine
- * (bench model, one stream: 9.4 against 10.2 ms a token), and while a pool thread decoded, this thread's
- * own work (sending the last step's events) competed with ggml's threads for the cores. A long decode (a
- * prefill chunk, a wide batch of a big model) still goes to the pool, so the process keeps reading its
- * messages meanwhile; a short one delays them by less than it would take the step to end anyway.
+ * A step of one sequence whose decode is predicted to take less than this runs on the engine process's
+ * own thread; any other on libuv's pool. Handing a decode to a pool thread and back cost 0.8 ms a step on
+ * this 2-core machine (bench model, one stream: 9.4 against 10.2 ms a token), which weighs on one stream's
+ * short steps. With several streams, sending a step's events while the next decode runs on the pool was
+ * worth more (8 streams over HTTP, 4 interleaved rounds: 163 tok/s through the pool, 145 on this thread).
+ * A long decode (a prefill chunk, a big model) keeps the pool so the process reads its messages meanwhile.
  */
 const QUICK_DECODE_MS = 50;
 
@@ -62,8 +62,9 @@ export class Runner {
     this.#active.delete(id);
   }
 
-  /** Whether the plan's decode should run on this thread: a batch of its size was last this fast. */
+  /** Whether the plan's decode should run on this thread: one sequence, and a batch of its size was last this fast. */
   isQuick(plan: StepPlan): boolean {
+    if (plan.chunks.length !== 1) return false;
     const ms = this.#decodeMs.get(sizeClass(plan.chunks.reduce((n, c) => n + c.tokens.length, 0)));
     return ms !== undefined && ms < QUICK_DECODE_MS;
   }
