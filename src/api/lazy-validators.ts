@@ -3,8 +3,9 @@
  * Fastify compiles every route's schemas with Ajv before the server can listen: on a 2-core machine that
  * was 0.8 s of CPU, longer than llama.cpp takes to load a small model, so it alone decided when the server
  * was ready. Here a route's validator is compiled when it is first needed instead, and the ones no request
- * has needed yet are compiled in the background once the server listens, one per turn of the event loop, so
- * requests are never held up for long and most first requests find their validator compiled. The validators
+ * has needed yet are compiled in the background, one per turn of the event loop, while the model loads
+ * (from Fastify's ready), so requests are never held up for long and most first requests find their
+ * validator compiled. The validators
  * themselves are Fastify's own (@fastify/ajv-compiler, with the server's Ajv options), unchanged.
  */
 import { AjvCompiler } from '@fastify/ajv-compiler';

@@ -102,7 +102,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: validators.buildValidator } },
   });
-  app.addHook('onListen', async () => validators.compileInBackground());
+  // From ready() on: `serve` builds the server while the model loads, and the cores are idle meanwhile.
+  app.addHook('onReady', async () => validators.compileInBackground());
   app.server.on('connect', onConnect);
   useStrictSchemas(app);
   const openApi = collectOpenApi(app);
