@@ -5,8 +5,8 @@
  * was ready. Here a route's validator is compiled when it is first needed instead, and the ones no request
  * has needed yet are compiled in the background, one per turn of the event loop, while the model loads
  * (from Fastify's ready), so requests are never held up for long and most first requests find their
- * validator compiled. The validators
- * themselves are Fastify's own (@fastify/ajv-compiler, with the server's Ajv options), unchanged.
+ * validator compiled. The validators themselves are Fastify's own (@fastify/ajv-compiler, with the
+ * server's Ajv options), unchanged.
  */
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { AnyValidateFunction } from 'ajv/dist/core.js';

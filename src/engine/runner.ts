@@ -65,7 +65,7 @@ export class Runner {
   /** Whether the plan's decode should run on this thread: one sequence, and a batch of its size was last this fast. */
   isQuick(plan: StepPlan): boolean {
     if (plan.chunks.length !== 1) return false;
-    const ms = this.#decodeMs.get(sizeClass(plan.chunks.reduce((n, c) => n + c.tokens.length, 0)));
+    const ms = this.#decodeMs.get(sizeClass(plan.chunks[0].tokens.length));
     return ms !== undefined && ms < QUICK_DECODE_MS;
   }
 

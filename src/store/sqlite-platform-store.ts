@@ -49,7 +49,10 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
     WHERE id = @keyId AND (budget_tokens IS NULL OR budget_tokens - spent_tokens - reserved_tokens >= @tokens)`);
   const insertReservation = db.prepare(`INSERT INTO budget_reservations (id, key_id, tokens, holder, created_at)
     VALUES (@id, @keyId, @tokens, @holder, @createdAt)`);
-  const releaseReservations = (rows: Array<{ id: string; key_id: string; tokens: number }>): number => {
+  type ReservationRow = { id: string; key_id: string; tokens: number };
+  const reservationsWith = (column: 'id' | 'holder', value: string) =>
+    sql(`SELECT id, key_id, tokens FROM budget_reservations WHERE ${column} = ?`).all(value) as ReservationRow[];
+  const releaseReservations = (rows: ReservationRow[]): number => {
     let tokens = 0;
     for (const row of rows) {
       sql('DELETE FROM budget_reservations WHERE id = ?').run(row.id);
@@ -67,15 +70,15 @@ export function createSqlitePlatformStore(db: SqliteDatabase): PlatformStore {
   });
   const reclaim = db.transaction((now: number): number => {
     const orphaned = sql(`SELECT r.id, r.key_id, r.tokens FROM budget_reservations r LEFT JOIN process_leases l ON l.holder = r.holder
-      WHERE l.holder IS NULL OR l.expires_at < ?`).all(now) as Array<{ id: string; key_id: string; tokens: number }>;
+      WHERE l.holder IS NULL OR l.expires_at < ?`).all(now) as ReservationRow[];
     sql('DELETE FROM process_leases WHERE expires_at < ?').run(now);
     return releaseReservations(orphaned);
   });
   const releaseOne = db.transaction((id: string): void => {
-    releaseReservations(sql('SELECT id, key_id, tokens FROM budget_reservations WHERE id = ?').all(id) as Array<{ id: string; key_id: string; tokens: number }>);
+    releaseReservations(reservationsWith('id', id));
   });
   const releaseHolder = db.transaction((holder: string): void => {
-    releaseReservations(sql('SELECT id, key_id, tokens FROM budget_reservations WHERE holder = ?').all(holder) as Array<{ id: string; key_id: string; tokens: number }>);
+    releaseReservations(reservationsWith('holder', holder));
     sql('DELETE FROM process_leases WHERE holder = ?').run(holder);
   });
 

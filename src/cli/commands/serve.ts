@@ -105,13 +105,8 @@ function serveValues(args: string[]): { values: ServeValues; isSet: (name: keyof
   return merged(fromFile);
 }
 
-function upstreamSpecsText(values: ServeValues): string[] {
-  return values.upstream ?? env('UPSTREAM')?.split(';') ?? [];
-}
-
-/** `--upstream`s and the routing options: null (after saying why) when one is malformed. */
-async function upstreamPool(values: ServeValues): Promise<UpstreamPool | null | undefined> {
-  const specsText = upstreamSpecsText(values);
+/** `--upstream`s (`specsText`) and the routing options: null (after saying why) when one is malformed. */
+async function upstreamPool(values: ServeValues, specsText: string[]): Promise<UpstreamPool | null | undefined> {
   if (specsText.length === 0) return undefined;
   let specs: UpstreamSpec[];
   try {
@@ -224,12 +219,13 @@ export async function run(args: string[]): Promise<number> {
     console.error(`seekstack serve: --drain-timeout must be a duration such as 30s, got '${values['drain-timeout']}'`);
     return 2;
   }
+  const upstreamSpecs = values.upstream ?? env('UPSTREAM')?.split(';') ?? [];
   // A gateway whose models are all remote starts no local engine unless told to.
-  const modelPaths = values.model ?? env('MODEL')?.split(',') ?? (upstreamSpecsText(values).length > 0 ? [] : [DEFAULT_MODEL]);
+  const modelPaths = values.model ?? env('MODEL')?.split(',') ?? (upstreamSpecs.length > 0 ? [] : [DEFAULT_MODEL]);
   // The engine process boots and loads llama.cpp while this one loads the server's modules, the registry,
   // the store and reads the model file; it exits by itself if this process stops on a bad option below.
   if (modelPaths.length > 0) prespawnEngine(values['llama-lib-dir']);
-  const upstreams = await upstreamPool(values);
+  const upstreams = await upstreamPool(values, upstreamSpecs);
   if (upstreams === null) return 2;
   const numbers = Object.fromEntries(NUMERIC.map((name) => [name, Number(values[name])])) as Record<(typeof NUMERIC)[number], number>;
   const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
