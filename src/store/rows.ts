@@ -76,7 +76,10 @@ export function priceRecord(row: Row): ModelPrice {
   };
 }
 
-/** A request's cost at a price per million tokens (cache hits, misses, output), or null without a price. */
+/**
+ * A request's cost at a price per million tokens (cache hits, misses, output), or null without a price.
+ * The PostgreSQL store's settlement spells the same arithmetic in SQL (one round trip): change both.
+ */
 export function costOf(price: Row | undefined, usage: UsageRecord): number | null {
   if (!price) return null;
   return ((usage.cacheHitTokens * (price.cache_hit_per_m as number)) +
