@@ -45,6 +45,7 @@ export class Metrics {
     gauge('seekstack_running_sequences', 'Requests being decoded', (s) => s.numRunning);
     gauge('seekstack_preparing_requests', 'Requests being tokenized or having their grammar compiled', (s) => s.numPreparing);
     gauge('seekstack_cached_tokens', 'Prompt tokens held in the prefix cache', (s) => s.numCachedTokens);
+    gauge('seekstack_parked_cache_tokens', 'Prefix-cache tokens parked in host memory, out of the KV cells, until a request needs them', (s) => s.numParkedTokens);
     gauge('seekstack_free_kv_cells', 'KV cells neither cached nor used by a running request', (s) => s.numFreeCells);
     gauge('seekstack_engine_threads', 'Threads the last decode step ran on', (s) => s.numThreads);
     counter('seekstack_preemptions_total', 'Running requests sent back to the queue to free KV cells (since the engine started)', (s) => s.numPreemptions);

@@ -36,6 +36,9 @@ const HEAD_BYTES_PER_TOKEN = 8;
  */
 const MAX_COMPACTION_BYTES = 512 * 1024 * 1024;
 
+/** Host memory parked prefix-cache branches may take, by default (llama-server's --cache-ram is 8 GiB). */
+const DEFAULT_PARKED_CACHE_BYTES = 2 * 1024 ** 3;
+
 export interface PreparedRequest {
   request: GenerationRequest;
   sampler: RequestSampler;
@@ -59,9 +62,10 @@ export interface EngineModel {
 
 export async function openModel(config: EngineConfig): Promise<EngineModel> {
   const llama = loadLlama({ libDir: config.libDir });
-  const nSeqMax = config.numSlots + config.numCacheHolders;
+  // One more sequence than slots and holders: the prefix cache's scratch for parking branches.
+  const nSeqMax = config.numSlots + config.numCacheHolders + 1;
   if (nSeqMax > LLAMA_MAX_SEQ) {
-    throw new EngineError('invalid_request', `slots + cache holders = ${nSeqMax}, llama.cpp allows ${LLAMA_MAX_SEQ}`);
+    throw new EngineError('invalid_request', `slots + cache holders + 1 = ${nSeqMax}, llama.cpp allows ${LLAMA_MAX_SEQ}`);
   }
   // Started before the model loads, so the first steps already know how busy the other cores are.
   const cpuLoad = new CpuLoad();
@@ -70,7 +74,8 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   // Never more threads than usable cores: ggml's spinning pool collapses when oversubscribed.
   const threads = Math.min(config.threads, usableCores());
   const threadCounts = config.adaptiveThreads === false ? [threads] : ThreadTuner.candidatesUpTo(threads);
-  const nBatch = config.numSlots + config.maxPrefillTokensPerStep;
+  // llama.cpp reserves an output row per sequence id and asserts they fit in a batch (llama_context::output_reserve).
+  const nBatch = Math.max(config.numSlots + config.maxPrefillTokensPerStep, nSeqMax);
   const ctx = llama.createContext(model, {
     nCtx: config.totalCells,
     nBatch,
@@ -103,7 +108,7 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   const holders = Array.from({ length: config.numCacheHolders }, (_, i) => (config.numSlots + i) as SeqId);
   const scheduler = new Scheduler(
     { numSlots: config.numSlots, maxQueueLength: config.maxQueueLength, maxPrefillTokensPerStep: config.maxPrefillTokensPerStep, maxSeqLen, totalCells },
-    { kv, tree: new PrefixTree(kv, holders), text: { pieceBytes: (t) => vocab.tokenToPiece(t, true), isEog: (t) => vocab.isEog(t) } },
+    { kv, tree: new PrefixTree(kv, holders, { scratch: (nSeqMax - 1) as SeqId, maxParkedBytes: config.parkedCacheBytes ?? DEFAULT_PARKED_CACHE_BYTES }), text: { pieceBytes: (t) => vocab.tokenToPiece(t, true), isEog: (t) => vocab.isEog(t) } },
   );
   const batch = llama.createBatch(nBatch, 1);
   const adaptive = threadCounts.length > 1 ? new AdaptiveThreads(threads, cpuLoad) : null;

@@ -44,6 +44,11 @@ export const EngineConfigSchema = Type.Object({
    * attention window of later steps stays as small as a fresh server's. 0 never; default 1000.
    */
   cacheCompactionIdleMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * Host memory for parked prefix-cache branches (prefix/tree.ts): a long cold prompt moves the cache it
+   * does not use out of the KV cells, and a later hit brings it back. 0 turns parking off; default 2 GiB.
+   */
+  parkedCacheBytes: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type EngineConfig = Static<typeof EngineConfigSchema>;
 
@@ -155,6 +160,8 @@ export const StatsSchema = Type.Object({
   numEvictedTokens: Int,
   numInFlightHitTokens: Int,
   numCompactions: Int,
+  /** Cached tokens parked in host memory, out of the KV cells. */
+  numParkedTokens: Int,
   /** Decode steps since the engine started. */
   numSteps: Int,
   /** Threads the last decode ran on. */

@@ -95,6 +95,12 @@ describe('engine scheduling', () => {
     assert.equal((await collect(engine.generate(request('next')))).finishReason, 'length');
   });
 
+  it('runs with more sequence ids (slots, cache holders, scratch) than prompt tokens per step', async (t) => {
+    // llama.cpp aborts a decode whose batch has fewer rows than the context has sequence ids.
+    const engine = await startEngine(t, await tinyModel('llama'), { numSlots: 1, numCacheHolders: 32, maxPrefillTokensPerStep: 4 });
+    assert.equal((await collect(engine.generate(request('a prompt longer than one step of four tokens', { maxTokens: 3 })))).finishReason, 'length');
+  });
+
   it('refuses requests past the queue bound with an overloaded error', async (t) => {
     const engine = await startEngine(t, await tinyModel('llama'), { numSlots: 1, maxQueueLength: 2 });
     const results = await Promise.allSettled(

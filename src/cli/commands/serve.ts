@@ -40,6 +40,7 @@ export const spec = defineCommand({
     'ctx-size': { type: 'string', default: env('CTX_SIZE') ?? '8192', value: 'N', help: 'KV cache tokens per model, shared by its slots' },
     'gpu-layers': { type: 'string', default: env('GPU_LAYERS') ?? '-1', value: 'N', help: 'layers to offload to a GPU (-1: all)' },
     'prefill-chunk': { type: 'string', default: env('PREFILL_CHUNK') ?? '512', value: 'N', help: 'prompt tokens per decode step at most' },
+    'cache-ram': { type: 'string', default: env('CACHE_RAM') ?? '2048', value: 'MiB', help: 'host memory per model for prefix cache parked out of the KV cells (0: off)' },
     'max-queue': { type: 'string', default: env('MAX_QUEUE') ?? '256', value: 'N', help: 'requests waiting per model before a 503' },
     'keep-alive-ms': { type: 'string', default: env('KEEP_ALIVE_MS') ?? '5000', value: 'ms', help: 'interval of keep-alives while a request waits' },
     'max-loaded': { type: 'string', default: env('MAX_LOADED'), value: 'N', help: 'models loaded at once (default: as many as --model names)' },
@@ -199,7 +200,7 @@ class StartupTimings {
   }
 }
 
-const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'max-queue', 'keep-alive-ms'] as const;
+const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'cache-ram', 'max-queue', 'keep-alive-ms'] as const;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = serveValues(args);
@@ -289,6 +290,7 @@ export async function run(args: string[]): Promise<number> {
     maxSeqLen: 0,
     maxPrefillTokensPerStep: numbers['prefill-chunk'],
     maxQueueLength: numbers['max-queue'],
+    parkedCacheBytes: Math.max(0, numbers['cache-ram']) * 2 ** 20,
     flashAttention: !values.exact,
   });
   const { startModels, reportModelsError } = await import('../serve-models.ts');

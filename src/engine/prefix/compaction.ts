@@ -8,13 +8,11 @@
  * puts each holder's own cells back-to-back from cell 0; cells shared between holders stay shared.
  */
 import type { SeqId } from '../types.ts';
-import type { KvMemory } from './kv-memory.ts';
+import type { KvMemory, KvSnapshots } from './kv-memory.ts';
 import type { PrefixTree } from './tree.ts';
 
-export interface KvState extends KvMemory {
+export interface KvState extends KvMemory, KvSnapshots {
   clear(): void;
-  getSeqState(seq: SeqId): Buffer;
-  setSeqState(seq: SeqId, data: Buffer): boolean;
 }
 
 export type CompactionResult = { numCells: number } | { skipped: string };

@@ -4,14 +4,14 @@
  * both the scheduler's cell accounting and what each sequence "sees" through it.
  */
 import type { SeqId, Token } from '../types.ts';
-import type { KvMemory } from './kv-memory.ts';
+import type { KvMemory, KvSnapshots } from './kv-memory.ts';
 
 interface Cell {
   token: Token;
   seqs: Set<SeqId>;
 }
 
-export class FakeKv implements KvMemory {
+export class FakeKv implements KvMemory, KvSnapshots {
   readonly capacity: number;
   readonly #cells = new Map<number, Cell>();
   /** Per sequence: position → cell id. */
@@ -43,6 +43,21 @@ export class FakeKv implements KvMemory {
       cell.seqs.delete(seq);
       if (cell.seqs.size === 0) this.#cells.delete(cellId);
     }
+  }
+
+  /** The sequence's cells as llama_state_seq_get_data gives them: a copy, positions and contents. */
+  getSeqState(seq: SeqId): Buffer {
+    const cells = [...this.#positions(seq)].map(([pos, cellId]) => [pos, (this.#cells.get(cellId) as Cell).token]);
+    return Buffer.from(JSON.stringify(cells));
+  }
+
+  /** As llama_state_seq_set_data: the sequence's cells are replaced by new ones; false when they do not fit. */
+  setSeqState(seq: SeqId, data: Buffer): boolean {
+    this.seqRm(seq, 0, -1);
+    const cells = JSON.parse(data.toString()) as Array<[number, Token]>;
+    if (this.#cells.size + cells.length > this.capacity) return false;
+    for (const [pos, token] of cells) this.write(seq, pos, token);
+    return true;
   }
 
   /** What a decode does to the cache: one new cell per token. Throws when full, as llama_decode fails. */

@@ -10,3 +10,13 @@ export interface KvMemory {
   seqCp(src: SeqId, dst: SeqId, p0: number, p1: number): void;
   seqRm(seq: SeqId, p0: number, p1: number): void;
 }
+
+/**
+ * A sequence's cells copied out to host memory and back (llama_state_seq_get_data / set_data): how the
+ * prefix cache parks what it is not using (tree.ts) and packs itself (compaction.ts). Setting replaces
+ * whatever the sequence held, and fails (false) when the cache has no room for the cells.
+ */
+export interface KvSnapshots {
+  getSeqState(seq: SeqId): Buffer;
+  setSeqState(seq: SeqId, data: Buffer): boolean;
+}

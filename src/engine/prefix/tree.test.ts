@@ -130,4 +130,115 @@ describe('PrefixTree', () => {
     assert.deepEqual(kv.read(seq(2), 4), [5, 6, 0, 0]);
     assert.equal(kv.usedCells, 4);
   });
+
+  describe('parking', () => {
+    const SCRATCH = seq(99);
+
+    /** A cache of `A`: a shared prefix [1, 2] with branches [3, 4] and [7, 8, 9], and [1, 2, 3, 4] extended to [.., 5, 6]. */
+    function parkable(maxParkedBytes = 1e6) {
+      const kv = new FakeKv(1000);
+      const tree = new PrefixTree(kv, HOLDERS, { scratch: SCRATCH, maxParkedBytes });
+      const add = (id: number, tokens: number[], from = 0) => {
+        if (from > 0) tree.copyPrefix(tree.match(A, tokens).node, from, seq(id));
+        tokens.slice(from).forEach((t, i) => kv.write(seq(id), from + i, t));
+        tree.insert(A, tokens, seq(id));
+        kv.seqRm(seq(id), 0, -1);
+      };
+      add(0, [1, 2, 3, 4]);
+      add(1, [1, 2, 7, 8, 9], 2);
+      add(2, [1, 2, 3, 4, 5, 6], 4);
+      return { kv, tree };
+    }
+
+    const numFree = (kv: FakeKv) => () => kv.capacity - kv.usedCells;
+
+    function readBack(kv: FakeKv, tree: PrefixTree, tokens: number[]): number[] {
+      const m = tree.match(A, tokens);
+      assert.equal(m.numCachedTokens, tokens.length, `${tokens} is cached`);
+      tree.copyPrefix(m.node, tokens.length, seq(5));
+      const read = kv.read(seq(5), tokens.length);
+      kv.seqRm(seq(5), 0, -1);
+      return read;
+    }
+
+    it('moves idle branches out of the cells and brings back the one a prompt leads into, whole', () => {
+      const { kv, tree } = parkable();
+      assert.equal(kv.usedCells, 9);
+      const held = tree.match(A, [1, 2]);
+      tree.lock(held.node);
+      assert.equal(tree.parkIdle(), 7, 'everything below the locked prefix');
+      assert.equal(kv.usedCells, 2);
+      assert.equal(tree.size(), 2);
+      assert.equal(tree.numParkedTokens(), 7);
+      assert.equal(tree.match(A, [1, 2, 3, 4]).numCachedTokens, 2, 'a parked branch is not matched');
+      tree.restorePath(A, [1, 2, 3, 4, 5, 6, 0], numFree(kv));
+      assert.equal(tree.numParkedTokens(), 3, 'only the branch on the path came back');
+      assert.deepEqual(readBack(kv, tree, [1, 2, 3, 4, 5, 6]), [1, 2, 3, 4, 5, 6]);
+      tree.restorePath(A, [1, 2, 7, 8, 9], numFree(kv));
+      assert.deepEqual(readBack(kv, tree, [1, 2, 7, 8, 9]), [1, 2, 7, 8, 9]);
+      assert.equal(tree.numParkedTokens(), 0);
+      assert.equal(kv.usedCells, 9, 'the shared prefix is still stored once');
+      tree.unlock(held.node);
+    });
+
+    it('parks a whole idle tenant, with a branch parked before it, and never the path a request holds', () => {
+      const { kv, tree } = parkable();
+      const held = tree.match(A, [1, 2, 3, 4, 5, 6]);
+      tree.lock(held.node);
+      tree.parkIdle();
+      assert.equal(tree.numParkedTokens(), 3, 'only the branch [7, 8, 9]');
+      assert.deepEqual(readBack(kv, tree, [1, 2, 3, 4, 5, 6]), [1, 2, 3, 4, 5, 6]);
+      tree.unlock(held.node);
+      assert.equal(tree.parkIdle(), 6);
+      assert.equal(kv.usedCells, 0);
+      assert.equal(tree.numParkedTokens(), 9);
+      tree.restorePath(A, [1, 2, 7, 8, 9], numFree(kv));
+      assert.deepEqual(readBack(kv, tree, [1, 2, 7, 8, 9]), [1, 2, 7, 8, 9]);
+      assert.deepEqual(readBack(kv, tree, [1, 2, 3, 4, 5, 6]), [1, 2, 3, 4, 5, 6], 'the branch parked with the shared prefix came back with it');
+      assert.equal(tree.numParkedTokens(), 0);
+      assert.equal(kv.usedCells, 9);
+    });
+
+    it('drops a branch that cannot come back, and its holders serve new entries', () => {
+      const { kv, tree } = parkable();
+      tree.parkIdle();
+      tree.restorePath(A, [1, 2, 3, 4], () => 3);
+      assert.equal(tree.numParkedTokens(), 0, 'dropped: it needed 9 cells');
+      assert.equal(tree.numEvictedTokens(), 9);
+      assert.equal(tree.match(A, [1, 2]).numCachedTokens, 0);
+      for (let i = 0; i < 3; i++) {
+        kv.write(seq(i), 0, 40 + i);
+        tree.insert(A, [40 + i], seq(i));
+        kv.seqRm(seq(i), 0, -1);
+      }
+      assert.equal(tree.size(), 3, 'all three holders were free again');
+    });
+
+    it('keeps parked memory within its limit, dropping the oldest branches first', () => {
+      const { kv, tree } = parkable(50);
+      const held = tree.match(A, [1, 2, 3, 4, 5, 6]);
+      tree.lock(held.node);
+      tree.parkIdle();
+      tree.unlock(held.node);
+      const first = tree.numParkedTokens();
+      assert.equal(first, 3);
+      tree.parkIdle();
+      assert.equal(tree.numParkedTokens(), 6, 'the limit made room by dropping the first branch');
+      assert.equal(kv.usedCells, 0);
+    });
+
+    it('never writes a new entry over a parked branch', () => {
+      const { kv, tree } = parkable();
+      tree.parkIdle();
+      kv.write(seq(3), 0, 1);
+      kv.write(seq(3), 1, 2);
+      kv.write(seq(3), 2, 3);
+      tree.insert(A, [1, 2, 3], seq(3));
+      kv.seqRm(seq(3), 0, -1);
+      tree.restorePath(A, [1, 2, 7, 8, 9], numFree(kv));
+      assert.equal(tree.numParkedTokens(), 0, 'the stale branch was dropped');
+      assert.deepEqual(readBack(kv, tree, [1, 2, 3]), [1, 2, 3]);
+      assert.equal(tree.match(A, [1, 2, 7]).numCachedTokens, 2);
+    });
+  });
 });

@@ -7,9 +7,16 @@
  * zero-copy `seq_cp(holder, slot, 0, k)`. A leaf that extends its parent reuses the parent's holder;
  * a branch gets a new holder seeded from the parent's cells, so shared prefixes are stored once.
  * Each cache key (the tenant) has its own root: a lookup can never reach another tenant's cells.
+ *
+ * Branches no request uses can be parked: their cells copied to host memory and freed, as llama-server
+ * saves and clears its idle slots. llama.cpp's attention visits every cell up to the highest one in use,
+ * so a long prompt computed above a full cache pays for cells it never attends to: a 2,000-token cold
+ * prompt after a load test took 1.12–1.22x llama-server's time with the cache in place, 0.88–0.96x
+ * with it out of the way (bench model, `npm run bench -- versus`). A parked branch comes back whole
+ * when a request's prompt leads into it, so the cache hit is kept at the price of a copy.
  */
 import type { CacheKey, SeqId, Token } from '../types.ts';
-import type { KvMemory } from './kv-memory.ts';
+import type { KvMemory, KvSnapshots } from './kv-memory.ts';
 
 export interface PrefixNode {
   readonly parent: PrefixNode | null;
@@ -31,6 +38,28 @@ export interface HolderLayout {
   baseLength: number;
 }
 
+/**
+ * One holder's cells in a parked branch: positions [start, end), saved. Its cells before `start` come
+ * from `base` (a holder seeded it) or, when `base` is the holder itself, stayed in the cache above the branch.
+ */
+interface ParkedSegment {
+  holder: SeqId;
+  start: number;
+  end: number;
+  base: SeqId | null;
+  data: Buffer;
+}
+
+/** A subtree out of the KV cache: its top node (detached from its parent) and its holders' saved cells. */
+interface ParkedBranch {
+  top: PrefixNode;
+  /** In pre-order: a segment's base, when it is in the branch, comes before it. */
+  segments: ParkedSegment[];
+  numTokens: number;
+  numBytes: number;
+  parkedAt: number;
+}
+
 export interface MatchResult {
   numCachedTokens: number;
   /** Deepest node touched; its holder covers the matched tokens. Lock it while the match is in use. */
@@ -50,7 +79,7 @@ function newNode(parent: PrefixNode | null, tokens: Token[], start: number, hold
 }
 
 export class PrefixTree {
-  readonly #kv: KvMemory;
+  readonly #kv: KvMemory & Partial<KvSnapshots>;
   readonly #roots = new Map<CacheKey, PrefixNode>();
   readonly #freeHolders: SeqId[];
   /** How many nodes name each holder: a holder is released when the last one goes. */
@@ -58,10 +87,20 @@ export class PrefixTree {
   #numTokens = 0;
   #numEvictedTokens = 0;
   #clock = 0;
+  /** Parked branches by the node they hang from, then by their first token. */
+  readonly #parked = new Map<PrefixNode, Map<Token, ParkedBranch>>();
+  #numParkedTokens = 0;
+  #numParkedBytes = 0;
+  readonly #maxParkedBytes: number;
+  /** A sequence id nothing else uses, for copying one holder's cells in and out. */
+  readonly #scratch: SeqId | null;
 
-  constructor(kv: KvMemory, holders: readonly SeqId[]) {
+  /** `scratch` and `maxParkedBytes`: parking is off without a scratch sequence. */
+  constructor(kv: KvMemory & Partial<KvSnapshots>, holders: readonly SeqId[], options: { scratch?: SeqId; maxParkedBytes?: number } = {}) {
     this.#kv = kv;
     this.#freeHolders = [...holders].reverse();
+    this.#scratch = options.scratch ?? null;
+    this.#maxParkedBytes = options.maxParkedBytes ?? 0;
   }
 
   /** Cells held by the tree (each cached token once, however many holders share it). */
@@ -72,6 +111,11 @@ export class PrefixTree {
   /** Cached tokens evicted since the tree was made (for /metrics). */
   numEvictedTokens(): number {
     return this.#numEvictedTokens;
+  }
+
+  /** Tokens in parked branches, held in host memory (not cells). */
+  numParkedTokens(): number {
+    return this.#numParkedTokens;
   }
 
   evictableSize(): number {
@@ -130,7 +174,10 @@ export class PrefixTree {
   insert(key: CacheKey, tokens: readonly Token[], src: SeqId): number {
     const { numCachedTokens: matched, node: parent } = this.match(key, tokens);
     if (matched === tokens.length) return matched;
-    const extendsLeaf = parent.holder !== null && parent.children.size === 0;
+    // A parked branch in the way is stale now: these tokens are computed again, in the cache.
+    this.#dropParked(parent, tokens[matched]);
+    // A parked branch that continues the parent's holder owns its later positions: the leaf takes a new holder.
+    const extendsLeaf = parent.holder !== null && parent.children.size === 0 && !this.#parked.has(parent);
     let holder: SeqId;
     if (extendsLeaf) {
       holder = parent.holder as SeqId;
@@ -193,8 +240,61 @@ export class PrefixTree {
         if (node.holder !== null && this.#holderRefs.delete(node.holder)) this.#freeHolders.push(node.holder);
       });
     }
+    for (const [from, branches] of [...this.#parked]) for (const token of [...branches.keys()]) this.#dropParked(from, token);
     this.#roots.clear();
     this.#numTokens = 0;
+  }
+
+  /**
+   * Park every branch no request holds (see the module comment): each goes to host memory whole, within
+   * the parked-memory limit (the least recently parked go first); a branch that cannot fit stays.
+   * Returns the cells freed.
+   */
+  parkIdle(): number {
+    if (this.#scratch === null || !this.#kv.getSeqState) return 0;
+    const idle: Array<{ from: PrefixNode; top: PrefixNode }> = [];
+    const collect = (node: PrefixNode) => {
+      for (const child of node.children.values()) {
+        if (child.lockRef === 0) idle.push({ from: node, top: child });
+        else collect(child);
+      }
+    };
+    for (const root of this.#roots.values()) collect(root);
+    let freed = 0;
+    for (const { from, top } of idle) freed += this.#park(from, top, this.#scratch);
+    return freed;
+  }
+
+  /**
+   * Bring back the parked branches the path of `tokens` leads into, so `match` finds them. A branch
+   * goes back only if it fits in free cells (`numFreeCells`, after evicting other unlocked cache);
+   * one that does not, or that llama.cpp cannot place, is dropped: the request computes those tokens.
+   */
+  restorePath(key: CacheKey, tokens: readonly Token[], numFreeCells: () => number): void {
+    if (this.#parked.size === 0 || this.#scratch === null) return;
+    let node = this.#root(key);
+    let matched = 0;
+    while (matched < tokens.length) {
+      const child = node.children.get(tokens[matched]);
+      if (child) {
+        const n = commonLength(child.tokens, tokens, matched);
+        if (n < child.tokens.length) return;
+        node = child;
+        matched += n;
+        continue;
+      }
+      const branch = this.#parked.get(node)?.get(tokens[matched]);
+      if (!branch) return;
+      while (numFreeCells() < branch.numTokens) {
+        const leaf = this.#lruLeaf(node);
+        if (!leaf) break;
+        this.#remove(leaf);
+      }
+      if (numFreeCells() < branch.numTokens || !this.#unpark(node, branch, this.#scratch)) {
+        this.#dropParked(node, tokens[matched]);
+        return;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- helpers
@@ -246,17 +346,108 @@ export class PrefixTree {
     return best;
   }
 
-  #remove(leaf: PrefixNode): number {
-    const holder = leaf.holder as SeqId;
-    const refs = (this.#holderRefs.get(holder) ?? 1) - 1;
-    if (refs === 0) {
-      this.#holderRefs.delete(holder);
-      this.#kv.seqRm(holder, 0, -1);
-      this.#freeHolders.push(holder);
-    } else {
-      this.#holderRefs.set(holder, refs);
-      this.#kv.seqRm(holder, leaf.start, -1);
+  /** Save `top`'s subtree to host memory and free its cells; returns the cells freed (0 when it stays). */
+  #park(from: PrefixNode, top: PrefixNode, scratch: SeqId): number {
+    const kv = this.#kv as KvMemory & KvSnapshots;
+    const segments = new Map<SeqId, Omit<ParkedSegment, 'data'>>();
+    let numTokens = 0;
+    this.#walk(top, (node) => {
+      numTokens += node.tokens.length;
+      const holder = node.holder as SeqId;
+      const end = node.start + node.tokens.length;
+      const known = segments.get(holder);
+      if (known) known.end = Math.max(known.end, end);
+      else segments.set(holder, { holder, start: node.start, end, base: (node.parent as PrefixNode).holder });
+    });
+    const saved: ParkedSegment[] = [];
+    let numBytes = 0;
+    for (const segment of segments.values()) {
+      kv.seqCp(segment.holder, scratch, segment.start, segment.end);
+      const data = kv.getSeqState(scratch);
+      kv.seqRm(scratch, 0, -1);
+      numBytes += data.length;
+      saved.push({ ...segment, data });
     }
+    if (numBytes > this.#maxParkedBytes) return 0;
+    while (this.#numParkedBytes + numBytes > this.#maxParkedBytes) this.#dropOldestParked();
+    for (const { holder, start, base } of saved) kv.seqRm(holder, base === holder ? start : 0, -1);
+    from.children.delete(top.tokens[0]);
+    let branches = this.#parked.get(from);
+    if (!branches) this.#parked.set(from, (branches = new Map()));
+    branches.set(top.tokens[0], { top, segments: saved, numTokens, numBytes, parkedAt: ++this.#clock });
+    this.#numTokens -= numTokens;
+    this.#numParkedTokens += numTokens;
+    this.#numParkedBytes += numBytes;
+    return numTokens;
+  }
+
+  /** Put a parked branch's cells back and hang it from `from` again; false (cache unchanged) when llama.cpp cannot place them. */
+  #unpark(from: PrefixNode, branch: ParkedBranch, scratch: SeqId): boolean {
+    const kv = this.#kv as KvMemory & KvSnapshots;
+    const restored: ParkedSegment[] = [];
+    for (const segment of branch.segments) {
+      const ok = kv.setSeqState(scratch, segment.data);
+      if (ok) kv.seqCp(scratch, segment.holder, segment.start, segment.end);
+      kv.seqRm(scratch, 0, -1);
+      if (!ok) {
+        for (const { holder, start, base } of restored) kv.seqRm(holder, base === holder ? start : 0, -1);
+        return false;
+      }
+      if (segment.base !== null && segment.base !== segment.holder) kv.seqCp(segment.base, segment.holder, 0, segment.start);
+      restored.push(segment);
+    }
+    this.#parked.get(from)?.delete(branch.top.tokens[0]);
+    if (this.#parked.get(from)?.size === 0) this.#parked.delete(from);
+    from.children.set(branch.top.tokens[0], branch.top);
+    this.#numTokens += branch.numTokens;
+    this.#numParkedTokens -= branch.numTokens;
+    this.#numParkedBytes -= branch.numBytes;
+    return true;
+  }
+
+  /** Forget a parked branch (no cells to free: its holders give back their ids). */
+  #dropParked(from: PrefixNode, token: Token): void {
+    const branches = this.#parked.get(from);
+    const branch = branches?.get(token);
+    if (!branches || !branch) return;
+    branches.delete(token);
+    if (branches.size === 0) this.#parked.delete(from);
+    this.#walk(branch.top, (node) => {
+      for (const nested of [...(this.#parked.get(node)?.keys() ?? [])]) this.#dropParked(node, nested);
+      this.#releaseHolderRef(node.holder as SeqId, null);
+    });
+    this.#numParkedTokens -= branch.numTokens;
+    this.#numParkedBytes -= branch.numBytes;
+    this.#numEvictedTokens += branch.numTokens;
+  }
+
+  #dropOldestParked(): void {
+    let oldest: { from: PrefixNode; token: Token; parkedAt: number } | null = null;
+    for (const [from, branches] of this.#parked) {
+      for (const [token, branch] of branches) if (!oldest || branch.parkedAt < oldest.parkedAt) oldest = { from, token, parkedAt: branch.parkedAt };
+    }
+    if (oldest) this.#dropParked(oldest.from, oldest.token);
+  }
+
+  /**
+   * One node fewer names `holder`: the last one frees all its cells and gives the id back; another frees
+   * its cells from `freeFrom` on (null: none, a parked node's are gone already).
+   */
+  #releaseHolderRef(holder: SeqId, freeFrom: number | null): void {
+    const refs = (this.#holderRefs.get(holder) ?? 1) - 1;
+    if (refs > 0) {
+      this.#holderRefs.set(holder, refs);
+      if (freeFrom !== null) this.#kv.seqRm(holder, freeFrom, -1);
+      return;
+    }
+    this.#holderRefs.delete(holder);
+    this.#kv.seqRm(holder, 0, -1);
+    this.#freeHolders.push(holder);
+  }
+
+  #remove(leaf: PrefixNode): number {
+    for (const token of [...(this.#parked.get(leaf)?.keys() ?? [])]) this.#dropParked(leaf, token);
+    this.#releaseHolderRef(leaf.holder as SeqId, leaf.start);
     const parent = leaf.parent as PrefixNode;
     parent.children.delete(leaf.tokens[0]);
     this.#numTokens -= leaf.tokens.length;

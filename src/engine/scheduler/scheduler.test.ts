@@ -36,13 +36,15 @@ function prompt(length: number, salt = 0): number[] {
   return Array.from({ length }, (_, i) => 2 + ((i * 7 + salt) % 26));
 }
 
-function setup(overrides: Partial<SchedulerConfig> = {}) {
+/** `parking`: the prefix tree may park idle branches in host memory (with a scratch sequence of its own). */
+function setup(overrides: Partial<SchedulerConfig> = {}, options: { parking?: boolean } = {}) {
   const config: SchedulerConfig = {
     numSlots: 4, maxQueueLength: 8, maxPrefillTokensPerStep: 16, maxSeqLen: 256, totalCells: 1024, ...overrides,
   };
   const holders = Array.from({ length: 8 }, (_, i) => (config.numSlots + i) as SeqId);
   const kv = new FakeKv(config.totalCells);
-  const scheduler = new Scheduler(config, { kv, tree: new PrefixTree(kv, holders), text });
+  const parking = options.parking ? { scratch: (config.numSlots + holders.length) as SeqId, maxParkedBytes: 2 ** 30 } : {};
+  const scheduler = new Scheduler(config, { kv, tree: new PrefixTree(kv, holders, parking), text });
   const plans: StepPlan[] = [];
   /** One engine step: plan, "decode" into the fake KV, sample from what the sequence sees, update. */
   const step = (): StepEvent[] => {
@@ -73,8 +75,8 @@ function setup(overrides: Partial<SchedulerConfig> = {}) {
 const outputOf = (events: StepEvent[] = []) => events.flatMap((e) => e.tokens);
 const finalOf = (events: StepEvent[] = []) => events[events.length - 1];
 
-function soloOutput(promptTokens: number[], maxTokens = 8): number[] {
-  const { scheduler, runAll } = setup();
+function soloOutput(promptTokens: number[], maxTokens = 8, overrides: Partial<SchedulerConfig> = {}): number[] {
+  const { scheduler, runAll } = setup(overrides);
   scheduler.add(request('solo', promptTokens, { maxTokens }));
   return outputOf(runAll().get('solo'));
 }
@@ -294,5 +296,27 @@ describe('Scheduler', () => {
     const events = runAll();
     assert.deepEqual([...outputOf(early), ...outputOf(events.get('long'))], soloOutput(prompt(40, 3), 40));
     assert.equal(kv.usedCells, 96 - scheduler.stats().numFreeCells);
+  });
+
+  it('parks the idle cache while a long prompt computes, and a later request gets its hit back', () => {
+    const config = { totalCells: 4096, maxSeqLen: 2048, maxPrefillTokensPerStep: 512 };
+    const { scheduler, kv, step, runAll } = setup(config, { parking: true });
+    const conversation = prompt(300, 1);
+    scheduler.add(request('first', conversation));
+    runAll();
+    const cached = scheduler.stats().numCachedTokens;
+    assert.ok(cached >= 300);
+    scheduler.add(request('long', prompt(1500, 2)));
+    const events = step();
+    assert.equal(scheduler.stats().numParkedTokens, cached, 'the whole idle cache went to host memory');
+    assert.ok(kv.usedCells <= 512, `only the long prompt's first chunk is in the cells (${kv.usedCells})`);
+    const longEvents = [...events, ...(runAll().get('long') ?? [])];
+    assert.deepEqual(outputOf(longEvents), soloOutput(prompt(1500, 2), 8, config));
+    const followUp = [...conversation, ...prompt(20, 3)];
+    scheduler.add(request('follow-up', followUp));
+    const followEvents = runAll().get('follow-up');
+    assert.ok((finalOf(followEvents).usage?.promptCacheHitTokens ?? 0) >= 300, 'the parked conversation came back as a cache hit');
+    assert.equal(scheduler.stats().numParkedTokens, 0);
+    assert.deepEqual(outputOf(followEvents), soloOutput(followUp, 8, config));
   });
 });

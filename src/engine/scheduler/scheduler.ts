@@ -72,7 +72,15 @@ export interface SchedulerStats {
   numInFlightHitTokens: number;
   /** Times the prefix cache was packed into the lowest cells while idle (compaction.ts). */
   numCompactions: number;
+  /** Cached tokens parked in host memory (prefix/tree.ts). */
+  numParkedTokens: number;
 }
+
+/**
+ * A request with at least this many prompt tokens to compute parks the cache branches no request uses
+ * (prefix/tree.ts): below it, the attention saved is worth less than the copies out and back.
+ */
+const PARK_MIN_TOKENS = 1024;
 
 /** Throws context_length_exceeded unless a prompt leaves room for at least one generated token. */
 export function checkPromptFits(numPromptTokens: number, maxSeqLen: number): void {
@@ -148,6 +156,7 @@ export class Scheduler {
       numEvictedTokens: this.#tree.numEvictedTokens(),
       numInFlightHitTokens: this.#numInFlightHitTokens,
       numCompactions: this.#numCompactions,
+      numParkedTokens: this.#tree.numParkedTokens(),
     };
   }
 
@@ -205,7 +214,9 @@ export class Scheduler {
     while (this.#freeSlots.length > 0 && this.#waiting.size > 0) {
       const seq = this.#waiting.peek() as Sequence;
       // Leave at least one token to compute so the step yields logits for it.
-      const match = this.#tree.match(seq.request.cacheKey, seq.tokens.slice(0, -1));
+      const prompt = seq.tokens.slice(0, -1);
+      this.#tree.restorePath(seq.request.cacheKey, prompt, () => this.#numFreeCells());
+      const match = this.#tree.match(seq.request.cacheKey, prompt);
       const numShared = match.numCachedTokens;
       const leader = this.#leaderFor(seq, numShared);
       this.#tree.lock(match.node);
@@ -230,6 +241,7 @@ export class Scheduler {
         plan.admitted.push(seq.request);
       }
       this.#running.push(seq);
+      if (numOwn >= PARK_MIN_TOKENS) this.#tree.parkIdle();
     }
   }
 
