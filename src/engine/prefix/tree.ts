@@ -18,6 +18,12 @@
 import type { CacheKey, SeqId, Token } from '../types.ts';
 import type { KvMemory, KvSnapshots } from './kv-memory.ts';
 
+/**
+ * Parking copies on the engine's thread, between steps: past this many bytes in one call the remaining
+ * branches stay, so the running streams wait at most one such copy (~0.1 s) for a long prompt's sake.
+ */
+const PARK_BYTES_PER_CALL = 256 * 2 ** 20;
+
 export interface PrefixNode {
   readonly parent: PrefixNode | null;
   readonly children: Map<Token, PrefixNode>;
@@ -261,7 +267,13 @@ export class PrefixTree {
     };
     for (const root of this.#roots.values()) collect(root);
     let freed = 0;
-    for (const { from, top } of idle) freed += this.#park(from, top, this.#scratch);
+    let copied = 0;
+    for (const { from, top } of idle) {
+      if (copied >= PARK_BYTES_PER_CALL) break;
+      const branch = this.#park(from, top, this.#scratch);
+      freed += branch?.numTokens ?? 0;
+      copied += branch?.numBytes ?? 0;
+    }
     return freed;
   }
 
@@ -346,8 +358,8 @@ export class PrefixTree {
     return best;
   }
 
-  /** Save `top`'s subtree to host memory and free its cells; returns the cells freed (0 when it stays). */
-  #park(from: PrefixNode, top: PrefixNode, scratch: SeqId): number {
+  /** Save `top`'s subtree to host memory and free its cells; null when it does not fit the limit and stays. */
+  #park(from: PrefixNode, top: PrefixNode, scratch: SeqId): ParkedBranch | null {
     const kv = this.#kv as KvMemory & KvSnapshots;
     const segments = new Map<SeqId, Omit<ParkedSegment, 'data'>>();
     let numTokens = 0;
@@ -368,17 +380,18 @@ export class PrefixTree {
       numBytes += data.length;
       saved.push({ ...segment, data });
     }
-    if (numBytes > this.#maxParkedBytes) return 0;
+    if (numBytes > this.#maxParkedBytes) return null;
     while (this.#numParkedBytes + numBytes > this.#maxParkedBytes) this.#dropOldestParked();
     for (const { holder, start, base } of saved) kv.seqRm(holder, base === holder ? start : 0, -1);
     from.children.delete(top.tokens[0]);
     let branches = this.#parked.get(from);
     if (!branches) this.#parked.set(from, (branches = new Map()));
-    branches.set(top.tokens[0], { top, segments: saved, numTokens, numBytes, parkedAt: ++this.#clock });
+    const branch = { top, segments: saved, numTokens, numBytes, parkedAt: ++this.#clock };
+    branches.set(top.tokens[0], branch);
     this.#numTokens -= numTokens;
     this.#numParkedTokens += numTokens;
     this.#numParkedBytes += numBytes;
-    return numTokens;
+    return branch;
   }
 
   /** Put a parked branch's cells back and hang it from `from` again; false (cache unchanged) when llama.cpp cannot place them. */
