@@ -227,6 +227,18 @@ describe('PrefixTree', () => {
       assert.equal(kv.usedCells, 0);
     });
 
+    it('leaves a branch in the cache when its cells cannot be copied out', () => {
+      const { kv, tree } = parkable();
+      kv.getSeqState = () => {
+        throw new Error('llama_state_seq_get_data wrote 0 bytes');
+      };
+      assert.equal(tree.parkIdle(), 0);
+      assert.equal(tree.numParkedTokens(), 0);
+      assert.equal(kv.usedCells, 9);
+      assert.deepEqual(readBack(kv, tree, [1, 2, 7, 8, 9]), [1, 2, 7, 8, 9]);
+      assert.equal(FakeKv.prototype.getSeqState.call(kv, SCRATCH).toString(), '[]', 'the scratch sequence was emptied');
+    });
+
     it('never writes a new entry over a parked branch', () => {
       const { kv, tree } = parkable();
       tree.parkIdle();

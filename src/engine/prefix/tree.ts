@@ -358,7 +358,7 @@ export class PrefixTree {
     return best;
   }
 
-  /** Save `top`'s subtree to host memory and free its cells; null when it does not fit the limit and stays. */
+  /** Save `top`'s subtree to host memory and free its cells; null when it stays (past the limit, or the copy failed). */
   #park(from: PrefixNode, top: PrefixNode, scratch: SeqId): ParkedBranch | null {
     const kv = this.#kv as KvMemory & KvSnapshots;
     const segments = new Map<SeqId, Omit<ParkedSegment, 'data'>>();
@@ -375,8 +375,15 @@ export class PrefixTree {
     let numBytes = 0;
     for (const segment of segments.values()) {
       kv.seqCp(segment.holder, scratch, segment.start, segment.end);
-      const data = kv.getSeqState(scratch);
-      kv.seqRm(scratch, 0, -1);
+      let data: Buffer;
+      try {
+        data = kv.getSeqState(scratch);
+      } catch {
+        // Nothing was freed yet: a branch whose cells cannot be copied out stays in the cache.
+        return null;
+      } finally {
+        kv.seqRm(scratch, 0, -1);
+      }
       numBytes += data.length;
       saved.push({ ...segment, data });
     }
