@@ -239,6 +239,20 @@ describe('PrefixTree', () => {
       assert.equal(FakeKv.prototype.getSeqState.call(kv, SCRATCH).toString(), '[]', 'the scratch sequence was emptied');
     });
 
+    it('gives every holder id back once when reset with branches parked', () => {
+      const { kv, tree } = parkable();
+      tree.lock(tree.match(A, [1, 2]).node);
+      tree.parkIdle();
+      for (const holder of HOLDERS) kv.seqRm(holder, 0, -1);
+      tree.reset();
+      for (let i = 0; i < 3; i++) {
+        kv.write(seq(i), 0, 40 + i);
+        tree.insert(A, [40 + i], seq(i));
+        kv.seqRm(seq(i), 0, -1);
+      }
+      for (let i = 0; i < 3; i++) assert.deepEqual(readBack(kv, tree, [40 + i]), [40 + i], `entry ${i} has a holder of its own`);
+    });
+
     it('never writes a new entry over a parked branch', () => {
       const { kv, tree } = parkable();
       tree.parkIdle();

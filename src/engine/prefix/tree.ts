@@ -241,12 +241,13 @@ export class PrefixTree {
 
   /** Drop everything (after the engine's KV cache was cleared). */
   reset(): void {
+    // Parked branches first: a holder they share with a resident node is counted once more there.
+    for (const [from, branches] of [...this.#parked]) for (const token of [...branches.keys()]) this.#dropParked(from, token);
     for (const root of this.#roots.values()) {
       this.#walk(root, (node) => {
         if (node.holder !== null && this.#holderRefs.delete(node.holder)) this.#freeHolders.push(node.holder);
       });
     }
-    for (const [from, branches] of [...this.#parked]) for (const token of [...branches.keys()]) this.#dropParked(from, token);
     this.#roots.clear();
     this.#numTokens = 0;
   }
