@@ -28,9 +28,9 @@ export function compactCache(tree: PrefixTree, kv: KvState, scratch: SeqId, maxB
   const layout = tree.holderLayout();
   const saved: Buffer[] = [];
   let numBytes = 0;
-  for (const { holder, end, baseLength } of layout) {
+  for (const { holder, start, end } of layout) {
     // Only the holder's own cells: copying them to a scratch sequence leaves the shared ones out.
-    kv.seqCp(holder, scratch, baseLength, end);
+    kv.seqCp(holder, scratch, start, end);
     const data = kv.getSeqState(scratch);
     kv.seqRm(scratch, 0, -1);
     numBytes += data.length;
@@ -38,13 +38,13 @@ export function compactCache(tree: PrefixTree, kv: KvState, scratch: SeqId, maxB
     saved.push(data);
   }
   kv.clear();
-  for (const [i, { holder, base, baseLength }] of layout.entries()) {
+  for (const [i, { holder, base, start }] of layout.entries()) {
     if (!kv.setSeqState(holder, saved[i])) {
       kv.clear();
       tree.reset();
       return { skipped: `llama.cpp refused to restore cache holder ${holder}; the cache was emptied` };
     }
-    if (base !== null) kv.seqCp(base, holder, 0, baseLength);
+    if (base !== null) kv.seqCp(base, holder, 0, start);
   }
   return { numCells: tree.size() };
 }

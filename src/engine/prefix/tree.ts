@@ -35,24 +35,20 @@ export interface PrefixNode {
   lastAccess: number;
 }
 
-/** The cells one holder sequence has that no other holder shares: positions [baseLength, end). */
-export interface HolderLayout {
-  holder: SeqId;
-  end: number;
-  /** The holder it was seeded from, whose cells it shares for positions [0, baseLength). */
-  base: SeqId | null;
-  baseLength: number;
-}
-
 /**
- * One holder's cells in a parked branch: positions [start, end), saved. Its cells before `start` come
- * from `base` (a holder seeded it) or, when `base` is the holder itself, stayed in the cache above the branch.
+ * One holder's own cells in a subtree: positions [start, end). Before `start` it shares the cells of
+ * `base`, the holder it was seeded from; in a subtree below the holder's first node, `base` is the holder
+ * itself, whose earlier cells belong to the nodes above.
  */
-interface ParkedSegment {
+export interface HolderLayout {
   holder: SeqId;
   start: number;
   end: number;
   base: SeqId | null;
+}
+
+/** One holder's cells in a parked branch, saved. */
+interface ParkedSegment extends HolderLayout {
   data: Buffer;
 }
 
@@ -215,22 +211,7 @@ export class PrefixTree {
 
   /** Every holder's own cells, each after the holder it shares a prefix with. */
   holderLayout(): HolderLayout[] {
-    const layout = new Map<SeqId, HolderLayout>();
-    for (const root of this.#roots.values()) {
-      // Pre-order: a holder's first node is its topmost, and its parent's holder is already listed.
-      this.#walk(root, (node) => {
-        if (node.holder === null) return;
-        const end = node.start + node.tokens.length;
-        const known = layout.get(node.holder);
-        if (known) {
-          known.end = Math.max(known.end, end);
-          return;
-        }
-        const base = node.parent?.holder ?? null;
-        layout.set(node.holder, { holder: node.holder, end, base, baseLength: base === null ? 0 : node.start });
-      });
-    }
-    return [...layout.values()];
+    return [...this.#roots.values()].flatMap((root) => this.#layoutOf(root));
   }
 
   /** Whether a running request holds any cached cells. */
@@ -242,7 +223,7 @@ export class PrefixTree {
   /** Drop everything (after the engine's KV cache was cleared). */
   reset(): void {
     // Parked branches first: a holder they share with a resident node is counted once more there.
-    for (const [from, branches] of [...this.#parked]) for (const token of [...branches.keys()]) this.#dropParked(from, token);
+    for (const from of [...this.#parked.keys()]) this.#dropParkedUnder(from);
     for (const root of this.#roots.values()) {
       this.#walk(root, (node) => {
         if (node.holder !== null && this.#holderRefs.delete(node.holder)) this.#freeHolders.push(node.holder);
@@ -359,22 +340,28 @@ export class PrefixTree {
     return best;
   }
 
+  /** The holders' own cells in `top`'s subtree, in pre-order: a holder's base, when in the subtree, comes first. */
+  #layoutOf(top: PrefixNode): HolderLayout[] {
+    const layout = new Map<SeqId, HolderLayout>();
+    this.#walk(top, (node) => {
+      if (node.holder === null) return;
+      const end = node.start + node.tokens.length;
+      const known = layout.get(node.holder);
+      if (known) known.end = Math.max(known.end, end);
+      // Pre-order: a holder's first node is its topmost one in the subtree.
+      else layout.set(node.holder, { holder: node.holder, start: node.start, end, base: node.parent?.holder ?? null });
+    });
+    return [...layout.values()];
+  }
+
   /** Save `top`'s subtree to host memory and free its cells; null when it stays (past the limit, or the copy failed). */
   #park(from: PrefixNode, top: PrefixNode, scratch: SeqId): ParkedBranch | null {
     const kv = this.#kv as KvMemory & KvSnapshots;
-    const segments = new Map<SeqId, Omit<ParkedSegment, 'data'>>();
     let numTokens = 0;
-    this.#walk(top, (node) => {
-      numTokens += node.tokens.length;
-      const holder = node.holder as SeqId;
-      const end = node.start + node.tokens.length;
-      const known = segments.get(holder);
-      if (known) known.end = Math.max(known.end, end);
-      else segments.set(holder, { holder, start: node.start, end, base: (node.parent as PrefixNode).holder });
-    });
+    this.#walk(top, (node) => (numTokens += node.tokens.length));
     const saved: ParkedSegment[] = [];
     let numBytes = 0;
-    for (const segment of segments.values()) {
+    for (const segment of this.#layoutOf(top)) {
       kv.seqCp(segment.holder, scratch, segment.start, segment.end);
       let data: Buffer;
       try {
@@ -417,8 +404,7 @@ export class PrefixTree {
       if (segment.base !== null && segment.base !== segment.holder) kv.seqCp(segment.base, segment.holder, 0, segment.start);
       restored.push(segment);
     }
-    this.#parked.get(from)?.delete(branch.top.tokens[0]);
-    if (this.#parked.get(from)?.size === 0) this.#parked.delete(from);
+    this.#detachParked(from, branch.top.tokens[0]);
     from.children.set(branch.top.tokens[0], branch.top);
     this.#numTokens += branch.numTokens;
     this.#numParkedTokens -= branch.numTokens;
@@ -426,20 +412,31 @@ export class PrefixTree {
     return true;
   }
 
-  /** Forget a parked branch (no cells to free: its holders give back their ids). */
-  #dropParked(from: PrefixNode, token: Token): void {
+  /** Take the branch parked under `from` at `token` out of the parked set. */
+  #detachParked(from: PrefixNode, token: Token): ParkedBranch | undefined {
     const branches = this.#parked.get(from);
     const branch = branches?.get(token);
-    if (!branches || !branch) return;
+    if (!branches || !branch) return undefined;
     branches.delete(token);
     if (branches.size === 0) this.#parked.delete(from);
+    return branch;
+  }
+
+  /** Forget a parked branch (no cells to free: its holders give back their ids). */
+  #dropParked(from: PrefixNode, token: Token): void {
+    const branch = this.#detachParked(from, token);
+    if (!branch) return;
     this.#walk(branch.top, (node) => {
-      for (const nested of [...(this.#parked.get(node)?.keys() ?? [])]) this.#dropParked(node, nested);
+      this.#dropParkedUnder(node);
       this.#releaseHolderRef(node.holder as SeqId, null);
     });
     this.#numParkedTokens -= branch.numTokens;
     this.#numParkedBytes -= branch.numBytes;
     this.#numEvictedTokens += branch.numTokens;
+  }
+
+  #dropParkedUnder(node: PrefixNode): void {
+    for (const token of [...(this.#parked.get(node)?.keys() ?? [])]) this.#dropParked(node, token);
   }
 
   #dropOldestParked(): void {
@@ -467,7 +464,7 @@ export class PrefixTree {
   }
 
   #remove(leaf: PrefixNode): number {
-    for (const token of [...(this.#parked.get(leaf)?.keys() ?? [])]) this.#dropParked(leaf, token);
+    this.#dropParkedUnder(leaf);
     this.#releaseHolderRef(leaf.holder as SeqId, leaf.start);
     const parent = leaf.parent as PrefixNode;
     parent.children.delete(leaf.tokens[0]);
