@@ -206,28 +206,23 @@ function toApiError(error: unknown): unknown {
 }
 
 async function* choiceEvents(generations: Generation[], start: number, options: RunOptions): AsyncGenerator<ChoiceEvent> {
-  const iterators = generations.map((g) => g[Symbol.asyncIterator]());
+  const nextArrival = arrivals(generations);
+  // Children bound to the model's label once, not hashed again for every token.
+  const timeToFirstToken = options.metrics.timeToFirstToken.labels(options.model);
+  const interTokenLatency = options.metrics.interTokenLatency.labels(options.model);
   const lastTokenAt = generations.map(() => 0);
   const usages: Usage[] = [];
   const finishes: string[] = [];
   let generatedTokens = 0;
   let status = 200;
-  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<StepEvent> }>>();
-  const next = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
-  generations.forEach((_, i) => next(i));
   try {
-    while (pending.size > 0) {
-      const { index, result } = await Promise.race(pending.values());
-      if (result.done) {
-        pending.delete(index);
-        continue;
-      }
-      const event = result.value;
+    for (let arrival = await nextArrival(); arrival !== null; arrival = await nextArrival()) {
+      const { index, event } = arrival;
       generatedTokens += event.tokens.length;
       if (hasOutput(event)) {
         const now = performance.now();
-        const histogram = lastTokenAt[index] === 0 ? options.metrics.timeToFirstToken : options.metrics.interTokenLatency;
-        histogram.observe({ model: options.model }, (now - (lastTokenAt[index] || start)) / 1000);
+        if (lastTokenAt[index] === 0) timeToFirstToken.observe((now - start) / 1000);
+        else interTokenLatency.observe((now - lastTokenAt[index]) / 1000);
         lastTokenAt[index] = now;
       }
       if (event.usage) {
@@ -235,8 +230,7 @@ async function* choiceEvents(generations: Generation[], start: number, options: 
         usages.push(event.usage);
       }
       if (event.finishReason) finishes.push(apiFinishReason(event.finishReason));
-      next(index);
-      yield { index, event };
+      yield arrival;
     }
     if (finishes.length > 0 && finishes.every((reason) => reason === 'cancelled')) status = CLIENT_CLOSED;
   } catch (error) {
@@ -255,6 +249,37 @@ async function* choiceEvents(generations: Generation[], start: number, options: 
       finishReason: finishes[0] ?? null,
     });
   }
+}
+
+/**
+ * The generations' events in arrival order, one per call, with their choice's index; null once all have
+ * ended. Each generation's next event is asked for as soon as its last one is taken. A single choice (the
+ * usual request) reads its generation directly: racing one promise costs a Map entry, a race and a
+ * wrapping promise per token, all garbage.
+ */
+function arrivals(generations: Generation[]): () => Promise<ChoiceEvent | null> {
+  const iterators = generations.map((g) => g[Symbol.asyncIterator]());
+  if (iterators.length === 1) {
+    return async () => {
+      const result = await iterators[0].next();
+      return result.done ? null : { index: 0, event: result.value };
+    };
+  }
+  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<StepEvent> }>>();
+  const next = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
+  iterators.forEach((_, i) => next(i));
+  return async () => {
+    while (pending.size > 0) {
+      const { index, result } = await Promise.race(pending.values());
+      if (result.done) {
+        pending.delete(index);
+        continue;
+      }
+      next(index);
+      return { index, event: result.value };
+    }
+    return null;
+  };
 }
 
 export function sumUsage(usages: Usage[]): Usage {
