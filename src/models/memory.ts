@@ -5,7 +5,7 @@
  */
 import { RECURRENT_ARCHITECTURES } from '../engine/gguf/architectures.ts';
 import { metaArray, metaNumber, metaString, toNumber, type GgufMetadata } from '../engine/gguf/metadata.ts';
-import { readGgufInfo, type GgufInfo } from '../engine/gguf/reader.ts';
+import { readGgufLayout, type GgufInfo } from '../engine/gguf/reader.ts';
 import { partPaths } from './layout.ts';
 
 /** What one token costs in the KV cache. */
@@ -68,5 +68,5 @@ export function estimateMemory(parts: readonly GgufInfo[], contextTokens: number
 
 /** Reads only headers, so it is cheap even for a 400 GB model; `path` may be any part of a split model. */
 export function estimateModelMemory(path: string, contextTokens: number): MemoryEstimate {
-  return estimateMemory(partPaths(path).map(readGgufInfo), contextTokens);
+  return estimateMemory(partPaths(path).map(readGgufLayout), contextTokens);
 }

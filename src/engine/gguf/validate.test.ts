@@ -8,6 +8,7 @@ import type { GgufKv } from './metadata.ts';
 import { Rng } from './prng.ts';
 import { synthModel } from './synth.ts';
 import { tensorFill } from './tensor-data.ts';
+import { readGgufInfo, readGgufLayout } from './reader.ts';
 import { GgufError, validateGguf } from './validate.ts';
 import { writeGguf } from './writer.ts';
 
@@ -125,6 +126,18 @@ describe('validateGguf', () => {
     const countAt = file.indexOf(Buffer.from('tokenizer.ggml.tokens')) + 'tokenizer.ggml.tokens'.length + 8;
     patch(path, countAt, Buffer.from(new BigUint64Array([2n ** 50n]).buffer));
     assertRejects(path, /^item count of 'tokenizer\.ggml\.tokens' at byte \d+ is 1125899906842624, but only \d+ bytes remain/);
+  });
+
+  it('reads the layout without the string arrays, and still checks them while skipping', () => {
+    const path = writeModel('layout.gguf', (m) => m.set('tokenizer.ggml.merges', { type: GgufType.ARRAY, value: { itemType: GgufType.STRING, items: ['a b', 'ab c'] } }));
+    const full = readGgufInfo(path);
+    const layout = readGgufLayout(path);
+    assert.deepEqual([...layout.metadata.keys()], [...full.metadata.keys()].filter((key) => key !== 'tokenizer.ggml.tokens' && key !== 'tokenizer.ggml.merges'));
+    assert.deepEqual({ ...layout, metadata: null }, { ...full, metadata: null }, 'same tensors, data offset and sizes');
+    const file = readFileSync(path);
+    const firstToken = file.indexOf(Buffer.from('tokenizer.ggml.tokens')) + 'tokenizer.ggml.tokens'.length + 4 + 4 + 8;
+    patch(path, firstToken, Buffer.from(new BigUint64Array([2n ** 40n]).buffer));
+    assert.throws(() => readGgufLayout(path), (error: Error) => error instanceof GgufError && /string length of an item of 'tokenizer\.ggml\.tokens' at byte \d+ is 1099511627776, but only \d+ bytes remain/.test(error.message));
   });
 
   it('rejects an architecture llama.cpp does not know', () => {
