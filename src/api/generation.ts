@@ -253,9 +253,9 @@ async function* choiceEvents(generations: Generation[], start: number, options: 
 
 /**
  * The generations' events in arrival order, one per call, with their choice's index; null once all have
- * ended. Each generation's next event is asked for as soon as its last one is taken. A single choice (the
- * usual request) reads its generation directly: racing one promise costs a Map entry, a race and a
- * wrapping promise per token, all garbage.
+ * ended. Several choices race: each one's next event is asked for as soon as its last one is taken. A
+ * single choice (the usual request) reads its generation when called, which buffers what arrives
+ * meanwhile: racing one promise would cost a Map entry, a race and a wrapping promise per token.
  */
 function arrivals(generations: Generation[]): () => Promise<ChoiceEvent | null> {
   const iterators = generations.map((g) => g[Symbol.asyncIterator]());

@@ -52,9 +52,10 @@ export function readGgufInfo(path: string): GgufInfo {
 }
 
 /**
- * As readGgufInfo, but the metadata leaves out arrays of strings (a vocabulary's tokens and merges):
- * they are most of a header's reading time (two thirds of a 150k-token vocabulary's), and callers that
- * need only shapes and sizes (memory estimates) never look at them. They are still checked as they are skipped.
+ * As readGgufInfo, but the metadata leaves out arrays of strings (a vocabulary's tokens and merges): their
+ * strings are never decoded (the bench model's header reads in 22 ms instead of 35 in a fresh process), and
+ * callers that need only shapes and sizes (memory estimates) never look at them. Each string's length is
+ * still checked as it is skipped.
  */
 export function readGgufLayout(path: string): GgufInfo {
   return read(path, false);
