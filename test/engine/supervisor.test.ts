@@ -76,3 +76,30 @@ function renameKey(bytes: Buffer, from: string, to: string): Buffer {
   copy.write(to, at);
   return copy;
 }
+
+describe('engine process environment', () => {
+  it('has glibc put its large allocations (the KV cache) on huge pages, unless the user set that tunable', async (t) => {
+    const before = process.env.GLIBC_TUNABLES;
+    t.after(() => {
+      if (before === undefined) delete process.env.GLIBC_TUNABLES;
+      else process.env.GLIBC_TUNABLES = before;
+    });
+    const tunablesOf = (pid: number | undefined) =>
+      fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((v) => v.startsWith('GLIBC_TUNABLES='));
+    const hugeKbOf = (pid: number | undefined) => Number(/AnonHugePages:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1]);
+    // The kernel's mode: huge pages always, only where advised (glibc's tunable), or never.
+    const mode = /\[(\w+)\]/.exec(fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
+    // 16,384 cells: a KV cache of several MiB, so some of it spans whole 2 MiB pages.
+    const cells = { totalCells: 16384 };
+
+    delete process.env.GLIBC_TUNABLES;
+    const engine = await startEngine(t, await tinyModel('qwen2'), cells);
+    assert.equal(tunablesOf(engine.pid), 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1');
+    if (mode !== 'never') assert.ok(hugeKbOf(engine.pid) >= 2048, `huge pages: ${hugeKbOf(engine.pid)} kB`);
+
+    process.env.GLIBC_TUNABLES = 'glibc.malloc.hugetlb=0';
+    const own = await startEngine(t, await tinyModel('qwen2'), cells);
+    assert.equal(tunablesOf(own.pid), 'GLIBC_TUNABLES=glibc.malloc.hugetlb=0');
+    if (mode === 'madvise') assert.equal(hugeKbOf(own.pid), 0);
+  });
+});
