@@ -1,10 +1,11 @@
 /**
  * @module engine/client
  * The server's side of the engine: spawns the engine process, supervises it, and turns its per-step
- * messages into one typed async iterator per request. A crash of llama.cpp fails only the requests in
+ * events (step-channel.ts) into one typed async iterator per request. A crash of llama.cpp fails only the requests in
  * flight (with `engine_unavailable`, which the API turns into a 503) and the engine is started again.
  */
 import type { ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import type { EmbedInput, Embeddings } from './embedder.ts';
 import { EngineError } from './errors.ts';
@@ -23,7 +24,8 @@ import {
   type ToEngine,
 } from './protocol.ts';
 import type { RequestId, StepEvent } from './types.ts';
-import { takeEngineProcess } from './engine-process.ts';
+import { STEP_CHANNEL_FD, takeEngineProcess } from './engine-process.ts';
+import { readStepEvents } from './step-channel.ts';
 
 const parseFromEngine = compileParser(FromEngineSchema, 'message from the engine');
 
@@ -262,6 +264,12 @@ export class EngineClient extends EventEmitter {
 
   #attach(child: ChildProcess): void {
     child.on('message', (raw) => this.#onMessage(parseFromEngine(raw)));
+    readStepEvents(
+      child.stdio[STEP_CHANNEL_FD] as Readable,
+      (events) => this.#onEvents(events),
+      // An engine that breaks the protocol is restarted, as after a crash.
+      () => child.kill('SIGKILL'),
+    );
     // A send racing the child's death reports here; the exit handler already fails what was in flight.
     child.on('error', () => {});
     child.once('exit', (code, signal) => this.#onExit(child, code, signal));
@@ -269,16 +277,17 @@ export class EngineClient extends EventEmitter {
     this.#lastHeartbeat = null;
   }
 
+  #onEvents(events: StepEvent[]): void {
+    for (const event of events) {
+      const generation = this.#generations.get(event.id);
+      if (!generation) continue;
+      if (event.finishReason) this.#generations.delete(event.id);
+      generation.push(event);
+    }
+  }
+
   #onMessage(message: FromEngine): void {
     switch (message.type) {
-      case 'step':
-        for (const event of message.events) {
-          const generation = this.#generations.get(event.id);
-          if (!generation) continue;
-          if (event.finishReason) this.#generations.delete(event.id);
-          generation.push(event as StepEvent);
-        }
-        break;
       case 'accepted':
         this.#generations.get(message.id)?.accept();
         break;

@@ -6,12 +6,16 @@
  * process instead of forking one. Only light imports here, for that reason.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { isSource, siblingModule } from '../runtime/sibling-module.ts';
 
 const WORKER = fileURLToPath(siblingModule('worker', import.meta.url));
 
 let prespawned: ChildProcess | null = null;
+
+/** The engine process's descriptor for its step events (step-channel.ts): 0–2 are stdio, 3 is Node's IPC channel. */
+export const STEP_CHANNEL_FD = 4;
 
 /** Set in a prespawned engine process: the llama.cpp library options to load while it waits for `init` (JSON). */
 export const PRELOAD_ENV = 'SEEKSTACK_ENGINE_PRELOAD';
@@ -25,8 +29,14 @@ export function forkEngineProcess(extraEnv: Record<string, string> = {}): ChildP
     // threads that the decode never queues behind the requests being prepared.
     env: { UV_THREADPOOL_SIZE: '8', ...process.env, GLIBC_TUNABLES: withHugePages(process.env.GLIBC_TUNABLES), ...extraEnv },
     serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The fifth is the step channel's pipe, at STEP_CHANNEL_FD.
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
   });
+}
+
+/** The server's end of a child's step channel: a socket, so it can be unref'd like the IPC channel. */
+function stepPipe(child: ChildProcess): Socket | undefined {
+  return child.stdio[STEP_CHANNEL_FD] as Socket | undefined;
 }
 
 /**
@@ -50,6 +60,7 @@ export function prespawnEngine(libDir: string | undefined): void {
   const child = forkEngineProcess({ [PRELOAD_ENV]: JSON.stringify({ libDir }) });
   child.unref();
   child.channel?.unref();
+  stepPipe(child)?.unref();
   child.once('exit', () => {
     if (prespawned === child) prespawned = null;
   });
@@ -63,5 +74,6 @@ export function takeEngineProcess(): ChildProcess {
   if (!child || child.exitCode !== null || child.signalCode !== null || !child.connected) return forkEngineProcess();
   child.ref();
   child.channel?.ref();
+  stepPipe(child)?.ref();
   return child;
 }

@@ -1,7 +1,8 @@
 /**
  * @module engine/protocol
  * Messages between the server process and the engine process. Each side validates what it receives
- * once, here, and trusts it afterwards. Tokens flow out as one `step` message per decode step.
+ * once, here, and trusts it afterwards. Tokens flow out on a channel of their own (step-channel.ts), one
+ * array of step events per decode step.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -149,6 +150,9 @@ const StepEventSchema = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+/** One decode step's events, as the step channel carries them (step-channel.ts). */
+export const StepEventsSchema = Type.Array(StepEventSchema);
+
 export const StatsSchema = Type.Object({
   numWaiting: Int,
   numRunning: Int,
@@ -187,7 +191,6 @@ const ErrorCodeSchema = Type.Unsafe<EngineErrorCode>(Type.Union(ENGINE_ERROR_COD
 export const FromEngineSchema = Type.Union([
   Type.Object({ type: Type.Literal('ready'), model: ModelInfoSchema, startup: EngineStartupSchema }),
   Type.Object({ type: Type.Literal('fatal'), code: ErrorCodeSchema, message: Type.String() }),
-  Type.Object({ type: Type.Literal('step'), events: Type.Array(StepEventSchema) }),
   /** The request passed every check and is queued: its refusals are over, its events follow. */
   Type.Object({ type: Type.Literal('accepted'), id: Type.String() }),
   Type.Object({ type: Type.Literal('rejected'), id: Type.String(), code: ErrorCodeSchema, message: Type.String() }),
@@ -200,6 +203,13 @@ export const FromEngineSchema = Type.Union([
   HeartbeatSchema,
 ]);
 export type FromEngine = Static<typeof FromEngineSchema>;
+
+/**
+ * What a node streams for one generation (api/routes/node.ts, routing/node-dialect.ts): the engine's own
+ * messages over HTTP, one JSON line each, with its step events as `step` messages.
+ */
+export const NodeStreamMessageSchema = Type.Union([Type.Object({ type: Type.Literal('step'), events: StepEventsSchema }), ...FromEngineSchema.anyOf]);
+export type NodeStreamMessage = Static<typeof NodeStreamMessageSchema>;
 
 /** A checker that throws one readable line naming the first invalid field. */
 export function compileParser<T extends TSchema>(schema: T, what: string): (value: unknown) => Static<T> {

@@ -91,7 +91,7 @@ export interface Usage {
   completionTokens: number;
 }
 
-/** What one request got from one decode step: the IPC carries one array of these per step. */
+/** What one request got from one decode step: the step channel carries one array of these per step. */
 export interface StepEvent {
   id: RequestId;
   /** Index of the decode step that produced these tokens (lets tests check that no step skipped a stream). */

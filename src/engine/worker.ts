@@ -1,7 +1,8 @@
 /**
  * @module engine/worker
  * Entry point of the engine process. It owns llama.cpp: loads the model, then loops
- * `schedule → run → update`, sending one `step` message per decode step. Messages from the server are
+ * `schedule → run → update`, sending each decode step's events as one line on the step channel
+ * (step-channel.ts); everything else goes over Node's IPC channel. Messages from the server are
  * validated here, once. If llama.cpp aborts, only this process dies; the server's supervisor restarts it.
  *
  * Nothing that grows with a request runs on the event loop, so it never delays the step loop: a
@@ -24,6 +25,7 @@ import {
   type ToEngine,
 } from './protocol.ts';
 import { DecodeError } from './runner.ts';
+import { openStepWriter } from './step-channel.ts';
 import { mark, stepEnd, stepStart } from './step-profile.ts';
 import type { RequestId, StepEvent } from './types.ts';
 
@@ -78,6 +80,8 @@ class Limiter {
 
 class EngineLoop {
   readonly #host: EngineModel;
+  /** Step events go on a channel of their own (step-channel.ts). */
+  readonly #sendEvents: (events: StepEvent[]) => void;
   readonly #limiter = new Limiter(MAX_PREPARING);
   /** One decode at a time in this process: a generation step or an embedding batch. */
   readonly #decodeLock = new Limiter(1);
@@ -91,8 +95,9 @@ class EngineLoop {
   #compactionTimer: NodeJS.Timeout | null = null;
   #numStepsAtCompaction = 0;
 
-  constructor(host: EngineModel, compactionIdleMs: number) {
+  constructor(host: EngineModel, sendEvents: (events: StepEvent[]) => void, compactionIdleMs: number) {
     this.#host = host;
+    this.#sendEvents = sendEvents;
     this.#compactionIdleMs = compactionIdleMs;
   }
 
@@ -154,7 +159,7 @@ class EngineLoop {
       prepared = await this.#limiter.run(() => (this.#preparing.get(id) ? Promise.reject(new CancelledWhilePreparing()) : this.#host.prepare(message)));
     } catch (error) {
       this.#preparing.delete(id);
-      if (error instanceof CancelledWhilePreparing) send({ type: 'step', events: [cancelledEvent(id)] });
+      if (error instanceof CancelledWhilePreparing) this.#sendEvents([cancelledEvent(id)]);
       else send({ type: 'rejected', id, code: errorCode(error), message: messageOf(error) });
       return;
     }
@@ -163,7 +168,7 @@ class EngineLoop {
     const { request, sampler } = prepared;
     if (isCancelled) {
       sampler.free();
-      send({ type: 'step', events: [cancelledEvent(id, request.promptTokens.length)] });
+      this.#sendEvents([cancelledEvent(id, request.promptTokens.length)]);
       return;
     }
     try {
@@ -209,9 +214,9 @@ class EngineLoop {
         this.#stepStartedAt = performance.now();
         try {
           quick = runner.isQuick(plan);
-          if (quick) unsent = sendSteps(unsent);
+          if (quick) unsent = this.#flush(unsent);
           const decoding = this.#decodeLock.run(() => runner.run(plan, quick));
-          if (!quick) unsent = sendSteps(unsent);
+          if (!quick) unsent = this.#flush(unsent);
           mark('send');
           events = scheduler.update(plan, await decoding);
           mark('update');
@@ -224,14 +229,20 @@ class EngineLoop {
       }
       for (const event of events) if (event.finishReason) runner.release(event.id);
       unsent.push(...events);
-      if (quick) unsent = sendSteps(unsent);
+      if (quick) unsent = this.#flush(unsent);
       await new Promise((resolve) => setImmediate(resolve));
       mark('yield');
       stepEnd(plan.chunks.reduce((n, c) => n + c.tokens.length, 0));
     }
-    sendSteps(unsent);
+    this.#flush(unsent);
     this.#isRunning = false;
     this.#compactWhenIdle();
+  }
+
+  /** Sends the events held back, as one line; returns the emptied list to fill again. */
+  #flush(events: StepEvent[]): StepEvent[] {
+    if (events.length > 0) this.#sendEvents(events);
+    return [];
   }
 
   /**
@@ -251,12 +262,6 @@ class EngineLoop {
 }
 
 class CancelledWhilePreparing extends Error {}
-
-/** Sends the events held back, as one message; returns the emptied list to fill again. */
-function sendSteps(events: StepEvent[]): StepEvent[] {
-  if (events.length > 0) send({ type: 'step', events });
-  return [];
-}
 
 /** The last event of a request cancelled before it was queued. */
 function cancelledEvent(id: string, promptTokens = 0): StepEvent {
@@ -279,7 +284,7 @@ async function start(config: EngineConfig): Promise<void> {
     process.disconnect?.();
     return;
   }
-  const loop = new EngineLoop(host, config.cacheCompactionIdleMs ?? DEFAULT_COMPACTION_IDLE_MS);
+  const loop = new EngineLoop(host, openStepWriter(), config.cacheCompactionIdleMs ?? DEFAULT_COMPACTION_IDLE_MS);
   process.on('message', (raw) => {
     let message: ToEngine;
     try {

@@ -8,7 +8,7 @@
 import { Type } from '@sinclair/typebox';
 import type { GenerateInput } from '../engine/client.ts';
 import type { EmbedInput, Embeddings } from '../engine/embedder.ts';
-import { compileParser, FromEngineSchema, ModelInfoSchema } from '../engine/protocol.ts';
+import { compileParser, ModelInfoSchema, NodeStreamMessageSchema } from '../engine/protocol.ts';
 import type { StepEvent } from '../engine/types.ts';
 import { authorization, endpoint, type Connection, type Dialect, type RemoteModel } from './dialect.ts';
 import { failureOf, UpstreamError } from './errors.ts';
@@ -17,7 +17,7 @@ import { drain, lines, readJson, send } from './http.ts';
 export const NODE_NAMESPACE_HEADER = 'x-seekstack-cache-namespace';
 
 const parseModels = compileParser(Type.Object({ data: Type.Array(Type.Object({ id: Type.String(), info: ModelInfoSchema })) }), 'model list from a node');
-const parseMessage = compileParser(FromEngineSchema, 'message from a node');
+const parseMessage = compileParser(NodeStreamMessageSchema, 'message from a node');
 const parseTokens = compileParser(Type.Object({ tokens: Type.Array(Type.Integer({ minimum: 0 })) }), 'tokenization from a node');
 const parseText = compileParser(Type.Object({ text: Type.String() }), 'detokenization from a node');
 const parseEmbeddings = compileParser(

@@ -9,7 +9,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { EngineError } from '../../engine/errors.ts';
-import { SubmitSchema, type FromEngine } from '../../engine/protocol.ts';
+import { SubmitSchema, type NodeStreamMessage } from '../../engine/protocol.ts';
 import type { StepEvent } from '../../engine/types.ts';
 import { NODE_NAMESPACE_HEADER } from '../../routing/node-dialect.ts';
 import type { ModelLease } from '../../routing/registry.ts';
@@ -97,7 +97,7 @@ async function streamMessages(reply: FastifyReply, generation: AsyncIterable<Ste
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-  const write = (message: FromEngine) => raw.write(`${JSON.stringify(message)}\n`);
+  const write = (message: NodeStreamMessage) => raw.write(`${JSON.stringify(message)}\n`);
   write({ type: 'accepted', id: '' });
   try {
     for await (const event of generation) {
