@@ -42,7 +42,8 @@ export class Generation implements AsyncIterable<StepEvent> {
   readonly #buffer: StepEvent[] = [];
   #error: Error | null = null;
   #isDone = false;
-  #wake: (() => void) | null = null;
+  /** The reader waiting for the next event; set only while the buffer is empty. */
+  #waiter: { resolve(result: IteratorResult<StepEvent>): void; reject(error: Error): void } | null = null;
 
   constructor() {
     this.accepted = new Promise<void>((resolve, reject) => {
@@ -59,31 +60,35 @@ export class Generation implements AsyncIterable<StepEvent> {
 
   push(event: StepEvent): void {
     this.#accept();
-    this.#buffer.push(event);
     if (event.finishReason) this.#isDone = true;
-    this.#notify();
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    if (waiter) waiter.resolve({ value: event, done: false });
+    else this.#buffer.push(event);
   }
 
   fail(error: Error): void {
     this.#refuse(error);
     this.#error = error;
     this.#isDone = true;
-    this.#notify();
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.reject(error);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<StepEvent> {
-    for (;;) {
-      while (this.#buffer.length > 0) yield this.#buffer.shift() as StepEvent;
-      if (this.#error) throw this.#error;
-      if (this.#isDone) return;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
+  /**
+   * A plain iterator rather than an async generator: an event goes straight to the waiting reader's
+   * promise, where a generator would resume, then await the value it yields, one microtask each, per token.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<StepEvent> {
+    return { next: () => this.#next() };
   }
 
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+  #next(): Promise<IteratorResult<StepEvent>> {
+    if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift() as StepEvent, done: false });
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#isDone) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
   }
 }
 
