@@ -32,6 +32,11 @@ function changedSince(dir, time) {
 }
 
 if (changedSince(path.join(root, 'src'), builtAt())) {
+  // Benchmarks set this: numbers taken through tsx (slower start, more memory) would be the wrong ones.
+  if (process.env.SEEKSTACK_REQUIRE_BUILD === '1') {
+    console.error('seekstack: src/ is newer than dist/ (SEEKSTACK_REQUIRE_BUILD=1 refuses to run it through tsx); run npm run build');
+    process.exit(1);
+  }
   const { register } = await import('tsx/esm/api');
   register();
   await import('../src/cli/main.ts');

@@ -1,8 +1,12 @@
 /** `--help` on every command (made from the same option definitions the command parses), `--version`, and typo hints. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { VERSION } from '../../src/version.ts';
+import { scratchDir } from '../helpers/models.ts';
+import { BIN } from '../helpers/serve-process.ts';
 import { runCli } from '../models/run-cli.ts';
 
 const COMMANDS_DIR = new URL('../../src/cli/commands/', import.meta.url);
@@ -48,5 +52,22 @@ describe('seekstack --help and --version', () => {
     assert.equal(command.code, 2);
     assert.match(command.stderr, /unknown command 'sevre'; did you mean 'serve'\?/);
     assert.doesNotMatch((await runCli(['serve', '--zzzzzzzz'])).stderr, /did you mean/, 'no hint when nothing is close');
+  });
+});
+
+describe('the launcher (bin/seekstack.js)', () => {
+  it('refuses to run stale sources through tsx when SEEKSTACK_REQUIRE_BUILD=1, as benchmarks ask', () => {
+    // A checkout whose src/ has TypeScript newer than its build (here: no build at all).
+    const root = scratchDir();
+    fs.mkdirSync(path.join(root, 'bin'));
+    fs.mkdirSync(path.join(root, 'src'));
+    fs.copyFileSync(BIN, path.join(root, 'bin', 'seekstack.js'));
+    fs.writeFileSync(path.join(root, 'src', 'edited.ts'), 'export {};\n');
+    const result = spawnSync(process.execPath, [path.join(root, 'bin', 'seekstack.js'), '--version'], {
+      env: { ...process.env, SEEKSTACK_REQUIRE_BUILD: '1' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /src\/ is newer than dist\/.*run npm run build/);
   });
 });
