@@ -42,8 +42,9 @@ function stepPipe(child: ChildProcess): Socket | undefined {
 /**
  * glibc's malloc advises transparent huge pages for its large mappings (glibc 2.35+; others ignore it):
  * llama.cpp zeroes the whole KV cache when it creates a context, and faulting that in 2 MiB pages instead
- * of 4 KiB ones took createContext from ~300 to ~190 ms for 96 MiB here. The engine's resident memory
- * barely changes (+2 MB), as every page of the KV cache is written anyway. A setting of the user's wins.
+ * of 4 KiB ones took createContext from ~300 to ~190 ms for 96 MiB here. The price is glibc's heap, which
+ * then also grows in huge pages: the engine's PSS was 2 MB higher after load and 4–8 MB higher after a
+ * load test, while the time saved grows with the KV cache. A setting of the user's wins.
  */
 function withHugePages(tunables: string | undefined): string {
   if (tunables?.includes('glibc.malloc.hugetlb')) return tunables;
