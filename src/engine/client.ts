@@ -1,11 +1,10 @@
 /**
  * @module engine/client
  * The server's side of the engine: spawns the engine process, supervises it, and turns its per-step
- * events (step-channel.ts) into one typed async iterator per request. A crash of llama.cpp fails only the requests in
- * flight (with `engine_unavailable`, which the API turns into a 503) and the engine is started again.
+ * events (step-channel.ts) into one typed async iterator per request. A crash of llama.cpp fails only the
+ * requests in flight (with `engine_unavailable`, which the API turns into a 503) and the engine is started again.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import type { EmbedInput, Embeddings } from './embedder.ts';
 import { EngineError } from './errors.ts';
@@ -24,7 +23,7 @@ import {
   type ToEngine,
 } from './protocol.ts';
 import type { RequestId, StepEvent } from './types.ts';
-import { STEP_CHANNEL_FD, takeEngineProcess } from './engine-process.ts';
+import { stepPipe, takeEngineProcess } from './engine-process.ts';
 import { readStepEvents } from './step-channel.ts';
 
 const parseFromEngine = compileParser(FromEngineSchema, 'message from the engine');
@@ -270,7 +269,7 @@ export class EngineClient extends EventEmitter {
   #attach(child: ChildProcess): void {
     child.on('message', (raw) => this.#onMessage(parseFromEngine(raw)));
     readStepEvents(
-      child.stdio[STEP_CHANNEL_FD] as Readable,
+      stepPipe(child),
       (events) => this.#onEvents(events),
       // An engine that breaks the protocol is restarted, as after a crash.
       () => child.kill('SIGKILL'),

@@ -34,9 +34,9 @@ export function forkEngineProcess(extraEnv: Record<string, string> = {}): ChildP
   });
 }
 
-/** The server's end of a child's step channel: a socket, so it can be unref'd like the IPC channel. */
-function stepPipe(child: ChildProcess): Socket | undefined {
-  return child.stdio[STEP_CHANNEL_FD] as Socket | undefined;
+/** The server's end of an engine process's step channel (every one forkEngineProcess starts has it). */
+export function stepPipe(child: ChildProcess): Socket {
+  return child.stdio[STEP_CHANNEL_FD] as Socket;
 }
 
 /**
@@ -61,7 +61,7 @@ export function prespawnEngine(libDir: string | undefined): void {
   const child = forkEngineProcess({ [PRELOAD_ENV]: JSON.stringify({ libDir }) });
   child.unref();
   child.channel?.unref();
-  stepPipe(child)?.unref();
+  stepPipe(child).unref();
   child.once('exit', () => {
     if (prespawned === child) prespawned = null;
   });
@@ -75,6 +75,6 @@ export function takeEngineProcess(): ChildProcess {
   if (!child || child.exitCode !== null || child.signalCode !== null || !child.connected) return forkEngineProcess();
   child.ref();
   child.channel?.ref();
-  stepPipe(child)?.ref();
+  stepPipe(child).ref();
   return child;
 }
