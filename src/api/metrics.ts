@@ -48,6 +48,8 @@ export class Metrics {
     gauge('seekstack_parked_cache_tokens', 'Prefix-cache tokens parked in host memory, out of the KV cells, until a request needs them', (s) => s.numParkedTokens);
     gauge('seekstack_free_kv_cells', 'KV cells neither cached nor used by a running request', (s) => s.numFreeCells);
     gauge('seekstack_engine_threads', 'Threads the last decode step ran on', (s) => s.numThreads);
+    gauge('seekstack_engine_resident_bytes', 'Resident memory of the engine process (model pages read, KV cache, buffers, heap)', (s) => s.residentBytes);
+    gauge('seekstack_engine_buffer_bytes', 'Engine memory held in JavaScript buffers: parked cache branches, and copies not yet collected', (s) => s.bufferBytes);
     counter('seekstack_preemptions_total', 'Running requests sent back to the queue to free KV cells (since the engine started)', (s) => s.numPreemptions);
     counter('seekstack_inflight_prefix_hit_tokens_total', 'Prompt tokens a request took from the cache while another request was still computing them (since the engine started)', (s) => s.numInFlightHitTokens);
     counter('seekstack_kv_compactions_total', 'Times the prefix cache was packed into the lowest KV cells while idle (since the engine started)', (s) => s.numCompactions);

@@ -24,7 +24,8 @@ export const PRELOAD_ENV = 'SEEKSTACK_ENGINE_PRELOAD';
 export function forkEngineProcess(extraEnv: Record<string, string> = {}): ChildProcess {
   return fork(WORKER, [], {
     // From source the engine process needs tsx too; compiled, it runs plain JavaScript and never loads it.
-    execArgv: isSource(import.meta.url) ? ['--import', import.meta.resolve('tsx')] : [],
+    // --expose-gc: the idle engine collects what its housekeeping let go (worker.ts, #compactWhenIdle).
+    execArgv: ['--expose-gc', ...(isSource(import.meta.url) ? ['--import', import.meta.resolve('tsx')] : [])],
     // koffi's async calls (each decode, tokenizations, grammar compiles) run on libuv's pool: enough
     // threads that the decode never queues behind the requests being prepared.
     env: { UV_THREADPOOL_SIZE: '8', ...process.env, GLIBC_TUNABLES: withHugePages(process.env.GLIBC_TUNABLES), ...extraEnv },

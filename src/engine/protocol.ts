@@ -170,6 +170,10 @@ export const StatsSchema = Type.Object({
   numSteps: Int,
   /** Threads the last decode ran on. */
   numThreads: Int,
+  /** The engine process's resident memory: model pages read so far, KV cache, buffers, heap. */
+  residentBytes: Int,
+  /** Of which JavaScript buffers: parked cache branches, and copies not yet collected. */
+  bufferBytes: Int,
 });
 export type EngineStats = Static<typeof StatsSchema>;
 

@@ -1,7 +1,7 @@
 /**
  * Idle compaction of the prefix cache (issue 20): after the engine packs its cached prefixes into the
  * lowest KV cells, requests that continue them still take them from the cache, branches included, and
- * answer token for token as from an empty cache.
+ * answer token for token as from an empty cache; and the copies it packs the cache through are freed.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,4 +26,13 @@ describe('prefix cache compaction', () => {
       await waitForCompaction(engine, 2);
     });
   }
+
+  it('frees the copies it packed the cache through', { timeout: 60_000 }, async (t) => {
+    const engine = await startEngine(t, await tinyModel('llama'), { cacheCompactionIdleMs: 500 });
+    await cacheBranches(engine);
+    const before = await engine.stats();
+    await waitForCompaction(engine, 1);
+    const after = await engine.stats();
+    assert.ok(after.bufferBytes <= before.bufferBytes, `buffer bytes ${before.bufferBytes} before packing, ${after.bufferBytes} after`);
+  });
 });
