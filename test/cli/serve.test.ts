@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
@@ -12,7 +13,10 @@ import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 describe('seekstack serve', () => {
   it('serves the API on the printed URL, exports metrics, and stops cleanly on SIGTERM', async () => {
     const model = await tinyModel('qwen2');
-    const { child, url } = await startServeProcess(['--model', model, '--alias', `house-model=${path.basename(model)}`, '--threads', '1', '--slots', '2', '--data-dir', scratchDir()]);
+    const { child, url } = await startServeProcess(['--model', model, '--alias', `house-model=${path.basename(model)}`, '--threads', '1', '--slots', '2', '--data-dir', scratchDir()], { asCommand: true });
+    // The command's shebang sets the server's memory settings (bin/seekstack.js); the engine process inherits the environment.
+    assert.ok(fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=2'));
+    assert.ok(fs.readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
     const client = new OpenAI({ baseURL: url, apiKey: 'local', maxRetries: 0 });
     const reply = await client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 });
     assert.ok(reply.choices[0].finish_reason);
@@ -24,6 +28,8 @@ describe('seekstack serve', () => {
     assert.match(metrics, /seekstack_completion_tokens_total\{model="[^"]+"\} [1-4]/);
     assert.match(metrics, /seekstack_queue_depth\{model="[^"]+"\} 0/);
     assert.match(metrics, /seekstack_engine_restarts\{model="[^"]+"\} 0/);
+    const engineResident = Number(/seekstack_engine_resident_bytes\{model="[^"]+"\} (\d+)/.exec(metrics)?.[1]);
+    assert.ok(engineResident > 20 * 2 ** 20, `the engine process's resident memory is reported (${engineResident} bytes)`);
     assert.ok((await client.models.list()).data.some((m) => m.id === 'house-model'), '--alias names are listed');
     assert.equal((await client.chat.completions.create({ model: 'house-model', messages: [{ role: 'user', content: 'hello' }], max_tokens: 1 })).model, 'house-model');
     child.kill('SIGTERM');

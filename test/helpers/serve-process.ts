@@ -11,9 +11,13 @@ export interface ServeProcess {
   url: string;
 }
 
-/** Starts `seekstack serve <args>` on a free port and resolves once it prints where it serves. */
-export async function startServeProcess(args: string[]): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts `seekstack serve <args>` on a free port and resolves once it prints where it serves.
+ * `asCommand`: run the command itself, as a user's shell does, so its shebang's settings apply.
+ */
+export async function startServeProcess(args: string[], { asCommand = false } = {}): Promise<ServeProcess> {
+  const argv = [BIN, 'serve', '--port', '0', ...args];
+  const child = asCommand ? spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (data: Buffer) => {
