@@ -33,6 +33,7 @@ describe('prefix cache compaction', () => {
     const before = await engine.stats();
     await waitForCompaction(engine, 1);
     const after = await engine.stats();
-    assert.ok(after.bufferBytes <= before.bufferBytes, `buffer bytes ${before.bufferBytes} before packing, ${after.bufferBytes} after`);
+    // The copies of these branches are ~70 kB; the slack covers IPC messages that arrive after the collection.
+    assert.ok(after.bufferBytes <= before.bufferBytes + 16_384, `buffer bytes ${before.bufferBytes} before packing, ${after.bufferBytes} after`);
   });
 });
