@@ -42,7 +42,7 @@ describe('background checkpoints', () => {
   it('copy the WAL into the database file from a worker thread, and truncate it at stop', async () => {
     const file = tempFile();
     const db = openSqlite(file);
-    const checkpointer = startCheckpointer(db, 50);
+    const checkpointer = startCheckpointer(db, { intervalMs: 50 });
     const store = createSqlitePlatformStore(db);
     const tenant = await store.createTenant('t', 1);
     const before = fs.statSync(file).size;
@@ -59,6 +59,40 @@ describe('background checkpoints', () => {
     await checkpointer.stop();
     assert.equal(fs.statSync(`${file}-wal`).size, 0);
     assert.equal(await store.ledgerCount(), 2000);
+    await store.close();
+  });
+
+  it('start a thread only once the WAL has grown, which ends once it has nothing left to copy', async () => {
+    const file = tempFile();
+    const db = openSqlite(file);
+    const checkpointer = startCheckpointer(db, { intervalMs: 50, startAtBytes: 1024 * 1024, idleCheckpoints: 4 });
+    const store = createSqlitePlatformStore(db);
+    const tenant = await store.createTenant('t', 1);
+    const record = (requestId: string) => store.recordUsage({
+      requestId, createdAt: Date.now(), tenantId: tenant.id, keyId: null, requestedModel: 'm', model: 'm', userId: null, promptTokens: 1, cacheHitTokens: 0,
+      completionTokens: 1, reasoningTokens: 0, latencyMs: 1, status: 200, finishReason: 'stop',
+    }, null);
+    const walSize = () => fs.statSync(`${file}-wal`).size;
+    const waitFor = async (what: string, condition: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.ok(condition(), what);
+    };
+    for (let i = 0; i < 5; i++) await record(`r${i}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(walSize() < 1024 * 1024);
+    assert.equal(checkpointer.isThreadRunning, false, 'a small WAL starts no thread');
+    // One commit of ~3 MB, then none: the WAL stays that long after the thread has copied it.
+    db.exec('CREATE TABLE filler AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) SELECT randomblob(1000) AS b FROM n');
+    await waitFor('a grown WAL starts the thread', () => checkpointer.isThreadRunning);
+    await waitFor('the thread ends once everything is copied', () => !checkpointer.isThreadRunning);
+    assert.ok(walSize() >= 1024 * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(checkpointer.isThreadRunning, false, 'a WAL copied already, however long, starts no thread');
+    await record('r5');
+    assert.ok(walSize() < 1024 * 1024, 'the next commit starts the WAL over, truncated');
+    await checkpointer.stop();
+    assert.equal(await store.ledgerCount(), 6);
     await store.close();
   });
 });
