@@ -3,8 +3,9 @@
 // (request and SSE chunk objects), and the default grows the process by ~20 MB for nothing.
 // MALLOC_ARENA_MAX=2 (glibc; others ignore it) stops each of V8's and libuv's threads from growing a
 // malloc arena of its own: the server ended a load test 6 MB smaller and the engine process, which
-// inherits it, 5 MB smaller (bench model, `npm run bench -- versus`'s load), at no cost in speed
-// measured, since one thread does nearly all the allocating in each. A user's own value is replaced.
+// inherits it, 5 MB smaller (bench model, `npm run bench -- versus`'s load). Threads that share an arena
+// wait on its lock only when they allocate at the same moment, rare here: one thread does nearly all the
+// allocating in each process, and small allocations come from per-thread caches. A user's own value is replaced.
 // Runs the JavaScript that `npm install` compiled into dist/ (npm run build): start-up neither
 // type-checks nor transpiles, and tsx is never loaded. A checkout whose TypeScript is newer than that
 // build (an edit not yet rebuilt, or no build at all) runs the source through tsx instead, so a change
