@@ -8,6 +8,7 @@ import { MIGRATIONS } from './migrations.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { openSqlite } from './sqlite.ts';
 import { createSqlitePlatformStore } from './sqlite-platform-store.ts';
+import type { PlatformStore } from './platform-store.ts';
 
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-store-')), 'seekstack.db');
 
@@ -39,6 +40,18 @@ describe('SQLite database', () => {
 });
 
 describe('background checkpoints', () => {
+  /** One ledger row, as a finished request writes it. */
+  const recordUsage = (store: PlatformStore, tenantId: number, requestId: string) => store.recordUsage({
+    requestId, createdAt: Date.now(), tenantId, keyId: null, requestedModel: 'm', model: 'm', userId: null, promptTokens: 1, cacheHitTokens: 0,
+    completionTokens: 1, reasoningTokens: 0, latencyMs: 1, status: 200, finishReason: 'stop',
+  }, null);
+
+  const waitFor = async (what: string, condition: () => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(condition(), what);
+  };
+
   it('copy the WAL into the database file from a worker thread, and truncate it at stop', async () => {
     const file = tempFile();
     const db = openSqlite(file);
@@ -46,16 +59,9 @@ describe('background checkpoints', () => {
     const store = createSqlitePlatformStore(db);
     const tenant = await store.createTenant('t', 1);
     const before = fs.statSync(file).size;
-    for (let i = 0; i < 2000; i++) {
-      await store.recordUsage({
-        requestId: `r${i}`, createdAt: Date.now(), tenantId: tenant.id, keyId: null, requestedModel: 'm', model: 'm', userId: null, promptTokens: 1, cacheHitTokens: 0,
-        completionTokens: 1, reasoningTokens: 0, latencyMs: 1, status: 200, finishReason: 'stop',
-      }, null);
-    }
+    for (let i = 0; i < 2000; i++) await recordUsage(store, tenant.id, `r${i}`);
     assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'commits never checkpoint');
-    const deadline = Date.now() + 10_000;
-    while (fs.statSync(file).size === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(fs.statSync(file).size > before, 'the worker copied pages into the database file');
+    await waitFor('the worker copied pages into the database file', () => fs.statSync(file).size > before);
     await checkpointer.stop();
     assert.equal(fs.statSync(`${file}-wal`).size, 0);
     assert.equal(await store.ledgerCount(), 2000);
@@ -68,17 +74,8 @@ describe('background checkpoints', () => {
     const checkpointer = startCheckpointer(db, { intervalMs: 50, startAtBytes: 1024 * 1024, idleCheckpoints: 4 });
     const store = createSqlitePlatformStore(db);
     const tenant = await store.createTenant('t', 1);
-    const record = (requestId: string) => store.recordUsage({
-      requestId, createdAt: Date.now(), tenantId: tenant.id, keyId: null, requestedModel: 'm', model: 'm', userId: null, promptTokens: 1, cacheHitTokens: 0,
-      completionTokens: 1, reasoningTokens: 0, latencyMs: 1, status: 200, finishReason: 'stop',
-    }, null);
     const walSize = () => fs.statSync(`${file}-wal`).size;
-    const waitFor = async (what: string, condition: () => boolean) => {
-      const deadline = Date.now() + 10_000;
-      while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-      assert.ok(condition(), what);
-    };
-    for (let i = 0; i < 5; i++) await record(`r${i}`);
+    for (let i = 0; i < 5; i++) await recordUsage(store, tenant.id, `r${i}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok(walSize() < 1024 * 1024);
     assert.equal(checkpointer.isThreadRunning, false, 'a small WAL starts no thread');
@@ -89,7 +86,7 @@ describe('background checkpoints', () => {
     assert.ok(walSize() >= 1024 * 1024);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(checkpointer.isThreadRunning, false, 'a WAL copied already, however long, starts no thread');
-    await record('r5');
+    await recordUsage(store, tenant.id, 'r5');
     assert.ok(walSize() < 1024 * 1024, 'the next commit starts the WAL over, truncated');
     await checkpointer.stop();
     assert.equal(await store.ledgerCount(), 6);

@@ -16,8 +16,8 @@ export interface ServeProcess {
  * `asCommand`: run the command itself, as a user's shell does, so its shebang's settings apply.
  */
 export async function startServeProcess(args: string[], { asCommand = false } = {}): Promise<ServeProcess> {
-  const argv = [BIN, 'serve', '--port', '0', ...args];
-  const child = asCommand ? spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [file, ...argv] = [...(asCommand ? [] : [process.execPath]), BIN, 'serve', '--port', '0', ...args];
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (data: Buffer) => {
