@@ -50,6 +50,12 @@ export const EngineConfigSchema = Type.Object({
    * does not use out of the KV cells, and a later hit brings it back. 0 turns parking off; default 2 GiB.
    */
   parkedCacheBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * Decode steps whose events go to the server together (vLLM's and SGLang's stream interval): each send
+   * wakes the server and, through it, every client, which on a machine whose cores all decode costs
+   * decode time. A request's first token and its end are sent at once. Default 1: every step.
+   */
+  streamInterval: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
 });
 export type EngineConfig = Static<typeof EngineConfigSchema>;
 

@@ -95,10 +95,18 @@ class EngineLoop {
   #compactionTimer: NodeJS.Timeout | null = null;
   #numStepsAtCompaction = 0;
 
-  constructor(host: EngineModel, sendEvents: (events: StepEvent[]) => void, compactionIdleMs: number) {
+  /** Steps whose events are sent together (EngineConfig.streamInterval). */
+  readonly #streamInterval: number;
+  /** Steps whose events wait in the loop's unsent list. */
+  #numStepsHeld = 0;
+  /** Requests whose output has started going out; any other's first output is sent at once. */
+  readonly #isStreaming = new Set<RequestId>();
+
+  constructor(host: EngineModel, sendEvents: (events: StepEvent[]) => void, options: { compactionIdleMs: number; streamInterval: number }) {
     this.#host = host;
     this.#sendEvents = sendEvents;
-    this.#compactionIdleMs = compactionIdleMs;
+    this.#compactionIdleMs = options.compactionIdleMs;
+    this.#streamInterval = options.streamInterval;
   }
 
   handle(message: ToEngine): void {
@@ -203,6 +211,7 @@ class EngineLoop {
    * Steps while there is work; yields to the event loop between steps so cancels arrive in time. A
    * long step's events go out once the next step's decode is under way on a pool thread, so serialising
    * them is off the decode's critical path; a quick step's go out at once, its decode being on this thread.
+   * Either way they go only once due (#flushIfDue), and all that is left when the work runs out.
    */
   async #loop(): Promise<void> {
     const { scheduler, runner } = this.#host;
@@ -222,9 +231,9 @@ class EngineLoop {
         this.#stepStartedAt = performance.now();
         try {
           quick = runner.isQuick(plan);
-          if (quick) unsent = this.#flush(unsent);
+          if (quick) unsent = this.#flushIfDue(unsent);
           const decoding = this.#decodeLock.run(() => runner.run(plan, quick));
-          if (!quick) unsent = this.#flush(unsent);
+          if (!quick) unsent = this.#flushIfDue(unsent);
           mark('send');
           events = scheduler.update(plan, await decoding);
           mark('update');
@@ -236,8 +245,9 @@ class EngineLoop {
         }
       }
       for (const event of events) if (event.finishReason) runner.release(event.id);
+      if (events.length > 0) this.#numStepsHeld++;
       unsent.push(...events);
-      if (quick) unsent = this.#flush(unsent);
+      if (quick) unsent = this.#flushIfDue(unsent);
       await new Promise((resolve) => setImmediate(resolve));
       mark('yield');
       stepEnd(plan.chunks.reduce((n, c) => n + c.tokens.length, 0));
@@ -249,8 +259,20 @@ class EngineLoop {
 
   /** Sends the events held back, as one line; returns the emptied list to fill again. */
   #flush(events: StepEvent[]): StepEvent[] {
-    if (events.length > 0) this.#sendEvents(events);
+    if (events.length === 0) return events;
+    this.#sendEvents(events);
+    this.#numStepsHeld = 0;
+    for (const event of events) {
+      if (event.finishReason) this.#isStreaming.delete(event.id);
+      else this.#isStreaming.add(event.id);
+    }
     return [];
+  }
+
+  /** Flushes the held events once a stream interval of steps has them, or one starts or ends a request. */
+  #flushIfDue(events: StepEvent[]): StepEvent[] {
+    const isDue = this.#numStepsHeld >= this.#streamInterval || events.some((e) => e.finishReason || !this.#isStreaming.has(e.id));
+    return isDue ? this.#flush(events) : events;
   }
 
   /**
@@ -296,7 +318,10 @@ async function start(config: EngineConfig): Promise<void> {
     process.disconnect?.();
     return;
   }
-  const loop = new EngineLoop(host, openStepWriter(), config.cacheCompactionIdleMs ?? DEFAULT_COMPACTION_IDLE_MS);
+  const loop = new EngineLoop(host, openStepWriter(), {
+    compactionIdleMs: config.cacheCompactionIdleMs ?? DEFAULT_COMPACTION_IDLE_MS,
+    streamInterval: config.streamInterval ?? 1,
+  });
   process.on('message', (raw) => {
     let message: ToEngine;
     try {

@@ -52,6 +52,9 @@ describe('seekstack serve', () => {
     const exposed = await run('--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir);
     assert.equal(exposed.code, 2);
     assert.match(exposed.stderr, /refusing to listen on 0\.0\.0\.0 without authentication: no API key exists yet/);
+    const badInterval = await run('--stream-interval', '0', '--data-dir', dataDir);
+    assert.equal(badInterval.code, 2);
+    assert.match(badInterval.stderr, /--stream-interval must be from 1 to 64 decode steps, got 0/);
     const badAuth = await run('--auth', 'sometimes', '--data-dir', dataDir);
     assert.equal(badAuth.code, 2);
     const badAlias = await run('--alias', 'no-equals-sign', '--data-dir', dataDir);

@@ -42,6 +42,7 @@ export const spec = defineCommand({
     'prefill-chunk': { type: 'string', default: env('PREFILL_CHUNK') ?? '512', value: 'N', help: 'prompt tokens per decode step at most' },
     'cache-ram': { type: 'string', default: env('CACHE_RAM') ?? '2048', value: 'MiB', help: 'host memory per model for prefix cache parked out of the KV cells (0: off)' },
     'max-queue': { type: 'string', default: env('MAX_QUEUE') ?? '256', value: 'N', help: 'requests waiting per model before a 503' },
+    'stream-interval': { type: 'string', default: env('STREAM_INTERVAL') ?? '1', value: 'N', help: "decode steps per send of streamed tokens (1-64): more spares small machines' cores, but streams in bursts" },
     'keep-alive-ms': { type: 'string', default: env('KEEP_ALIVE_MS') ?? '5000', value: 'ms', help: 'interval of keep-alives while a request waits' },
     'max-loaded': { type: 'string', default: env('MAX_LOADED'), value: 'N', help: 'models loaded at once (default: as many as --model names)' },
     'model-keep-alive': { type: 'string', default: env('MODEL_KEEP_ALIVE') ?? '5m', value: 'duration', help: 'idle time before a model is unloaded (0 at once, -1 never)' },
@@ -200,7 +201,7 @@ class StartupTimings {
   }
 }
 
-const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'cache-ram', 'max-queue', 'keep-alive-ms'] as const;
+const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'cache-ram', 'max-queue', 'stream-interval', 'keep-alive-ms'] as const;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = serveValues(args);
@@ -232,6 +233,10 @@ export async function run(args: string[]): Promise<number> {
   const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
   if (bad) {
     console.error(`seekstack serve: --${bad} must be an integer, got '${String(values[bad])}'`);
+    return 2;
+  }
+  if (numbers['stream-interval'] < 1 || numbers['stream-interval'] > 64) {
+    console.error(`seekstack serve: --stream-interval must be from 1 to 64 decode steps, got ${numbers['stream-interval']}`);
     return 2;
   }
   const threadsOption = parseThreads(values.threads);
@@ -291,6 +296,7 @@ export async function run(args: string[]): Promise<number> {
     maxPrefillTokensPerStep: numbers['prefill-chunk'],
     maxQueueLength: numbers['max-queue'],
     parkedCacheBytes: Math.max(0, numbers['cache-ram']) * 2 ** 20,
+    streamInterval: numbers['stream-interval'],
     flashAttention: !values.exact,
   });
   const { startModels, reportModelsError } = await import('../serve-models.ts');
