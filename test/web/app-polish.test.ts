@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AppClient } from './helpers/app-client.ts';
 import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser, noChromium } from './helpers/browser.ts';
+import { openSlowLink, type SlowLink } from './helpers/slow-link.ts';
 import { minimalChinesePdf, minimalDocx, minimalPdf } from './helpers/documents.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
@@ -37,6 +38,8 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
   const pageErrors: string[] = [];
   const sent: SentRequest[] = [];
   let steering: Record<string, unknown> = {};
+  /** When set, chat answers reach the page through this slow link. */
+  let slowLink: SlowLink | undefined;
   /** When set, the next chat request is answered with this SSE body instead of the model (for a fixed answer). */
   let cannedStream: string | null = null;
   let csrfToken = '';
@@ -49,6 +52,18 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
   const send = async (text: string) => {
     await page.getByLabel('Message').fill(text);
     await page.getByLabel('Message').press('Enter');
+  };
+  /** Sends a prompt whose reply runs long and reaches the page through a slow link, and waits until the reply (reasoning or answer) has begun. */
+  const startLongAnswer = async (text: string) => {
+    steering = { max_tokens: 1500, seed: 5, ignore_eos: true };
+    slowLink = await openSlowLink(suite().origin);
+    const repliesBefore = await page.getByTestId('assistant-message').count();
+    await send(text);
+    await page.getByTestId('assistant-message').nth(repliesBefore).filter({ hasText: /.{41}/s }).waitFor();
+  };
+  const closeSlowLink = async () => {
+    await slowLink?.close();
+    slowLink = undefined;
   };
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS_DIR, name) });
   const conversations = async () => (await (await page.request.get(`${suite().origin}/app/api/conversations`)).json() as { data: Array<{ id: string; title: string }> }).data;
@@ -81,7 +96,7 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
         await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: stream });
         return;
       }
-      await route.continue({ postData: JSON.stringify({ ...body, ...steering }) });
+      await route.continue({ url: slowLink?.via(route.request().url()), postData: JSON.stringify({ ...body, ...steering }) });
     });
   });
   after(async () => {
@@ -92,7 +107,7 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     await page.goto(suite().origin + '/');
     const logo = page.locator('.brand img');
     await logo.waitFor();
-    assert.ok(await page.evaluate("document.querySelector('.brand img').complete && document.querySelector('.brand img').naturalWidth > 0"), 'the logo loaded');
+    assert.ok(await page.evaluate("document.querySelector('.brand img').decode().then(() => true, () => false)"), 'the logo loaded');
     const favicon = await page.locator('link[rel=icon]').getAttribute('href');
     assert.ok(favicon, 'a favicon is linked');
     const response = await page.request.get(new URL(favicon, suite().origin).href);
@@ -187,12 +202,11 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
   });
 
   it('notes a stopped answer as stopped, and keeps the note in history', async () => {
-    steering = { max_tokens: 1500, seed: 5, ignore_eos: true };
-    await send('Tell me a very long story');
-    while (((await page.getByTestId('answer').last().textContent()) ?? '').length <= 40) await page.waitForTimeout(20);
+    await startLongAnswer('Tell me a very long story');
     await page.mouse.move(0, 0);
     await page.getByRole('button', { name: 'Stop' }).click();
     await streamEnds();
+    await closeSlowLink();
     await page.getByTestId('stopped').waitFor();
     assert.equal(await page.getByTestId('stopped').count(), 1, 'only the stopped answer carries the note');
     const [saved] = await conversations();
@@ -265,11 +279,10 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
   });
 
   it('stops an answer with Esc', async () => {
-    steering = { max_tokens: 1500, seed: 5, ignore_eos: true };
-    await send('Another very long story please');
-    while (((await page.getByTestId('answer').last().textContent()) ?? '').length <= 40) await page.waitForTimeout(20);
+    await startLongAnswer('Another very long story please');
     await page.keyboard.press('Escape');
     await streamEnds();
+    await closeSlowLink();
     await page.getByTestId('stopped').waitFor();
   });
 
@@ -286,7 +299,7 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark', 'kept across a reload');
     assert.notEqual(await background(), light);
     await page.getByTestId('conversation').first().locator('.title').click();
-    await page.getByTestId('answer').first().waitFor();
+    await page.getByTestId('assistant-message').first().waitFor();
     await shot('polish-dark.png');
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('radio', { name: 'Light' }).click();

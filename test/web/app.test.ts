@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AppClient } from './helpers/app-client.ts';
 import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser, noChromium } from './helpers/browser.ts';
+import { openSlowLink, type SlowLink } from './helpers/slow-link.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
 import { synthVocab } from '../../src/engine/gguf/vocab.ts';
@@ -40,6 +41,8 @@ describe('assistant app in a browser', { skip: noChromium }, () => {
   const pageErrors: string[] = [];
   /** Merged into the next chat request the page sends. */
   let steering: Record<string, unknown> = {};
+  /** When set, chat answers reach the page through this slow link. */
+  let slowLink: SlowLink | undefined;
 
   const streamEnds = async () => {
     await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'hidden' });
@@ -78,7 +81,7 @@ describe('assistant app in a browser', { skip: noChromium }, () => {
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.route('**/v1/chat/completions', async (route) => {
       const body = JSON.parse(route.request().postData() ?? '{}') as Record<string, unknown>;
-      await route.continue({ postData: JSON.stringify({ ...body, ...steering }) });
+      await route.continue({ url: slowLink?.via(route.request().url()), postData: JSON.stringify({ ...body, ...steering }) });
     });
     // The app keeps its CSRF token in memory; the seed probe needs it too, so the test reads it off the sign-up response.
     page.on('response', async (response) => {
@@ -141,14 +144,16 @@ describe('assistant app in a browser', { skip: noChromium }, () => {
     steering = { max_tokens: 1500, seed: 5 };
     await page.getByRole('button', { name: 'DeepThink' }).click();
     assert.equal(await page.getByRole('button', { name: 'DeepThink' }).getAttribute('aria-pressed'), 'false');
+    slowLink = await openSlowLink(suite().origin);
     await send('Tell me a very long story');
-    // Polled from here: waitForFunction evaluates a string in the page, which the page's CSP forbids.
-    while (((await page.getByTestId('answer').nth(1).textContent()) ?? '').length <= 40) await page.waitForTimeout(20);
+    await page.getByTestId('answer').nth(1).filter({ hasText: /.{41}/s }).waitFor();
     await page.getByRole('button', { name: 'Stop' }).click();
     await streamEnds();
     const stoppedAt = (await lastAnswer().textContent())!.length;
     await page.waitForTimeout(800);
     assert.equal((await lastAnswer().textContent())!.length, stoppedAt, 'nothing more arrives after Stop');
+    await slowLink.close();
+    slowLink = undefined;
     assert.ok(stoppedAt < 3000, `stopped early (${stoppedAt} characters)`);
   });
 
