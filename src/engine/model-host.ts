@@ -67,6 +67,11 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
   if (nSeqMax > LLAMA_MAX_SEQ) {
     throw new EngineError('invalid_request', `slots + cache holders + 1 = ${nSeqMax}, llama.cpp allows ${LLAMA_MAX_SEQ}`);
   }
+  // llama.cpp caps a batch at the context size and reserves an output row per sequence within it: a smaller
+  // context aborts the process (a step's tokens need cells of their own, so they fit the cap anyway).
+  if (config.totalCells < nSeqMax) {
+    throw new EngineError('invalid_request', `a context of ${config.totalCells} tokens is too small for ${config.numSlots} slots: it needs at least ${nSeqMax} (slots + ${config.numCacheHolders} prefix-cache holders + 1)`);
+  }
   // Started before the model loads, so the first steps already know how busy the other cores are.
   const cpuLoad = new CpuLoad();
   const gpuLayers = config.gpuLayers >= 0 ? config.gpuLayers : llama.hasGpu ? -1 : 0;

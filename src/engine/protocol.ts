@@ -90,8 +90,10 @@ export const SubmitSchema = Type.Object({
 });
 export type SubmitMessage = Static<typeof SubmitSchema>;
 
+export const InitSchema = Type.Object({ type: Type.Literal('init'), config: EngineConfigSchema });
+
 export const ToEngineSchema = Type.Union([
-  Type.Object({ type: Type.Literal('init'), config: EngineConfigSchema }),
+  InitSchema,
   SubmitSchema,
   Type.Object({ type: Type.Literal('cancel'), id: Type.String() }),
   Type.Object({ type: Type.Literal('tokenize'), rpcId: Int, text: Type.String(), addSpecial: Type.Boolean() }),

@@ -17,6 +17,7 @@ import { openModel, type EngineModel } from './model-host.ts';
 import {
   compileParser,
   HEARTBEAT_INTERVAL_MS,
+  InitSchema,
   ToEngineSchema,
   type EngineConfig,
   type EngineStats,
@@ -43,6 +44,7 @@ const MODULES_LOADED_AT = performance.now();
 const DEFAULT_COMPACTION_IDLE_MS = 1000;
 
 const parseToEngine = compileParser(ToEngineSchema, 'message to the engine');
+const parseInit = compileParser(InitSchema, 'engine settings');
 
 function send(message: FromEngine): void {
   process.send?.(message);
@@ -341,9 +343,17 @@ async function start(config: EngineConfig): Promise<void> {
 }
 
 process.once('message', (raw) => {
-  const message = parseToEngine(raw);
-  if (message.type !== 'init') throw new Error(`the engine expects init first, got ${message.type}`);
-  void start(message.config);
+  let config: EngineConfig;
+  try {
+    // Checked against init's own schema, so a bad setting is named by its field, not as a union mismatch.
+    config = parseInit(raw).config;
+  } catch (error) {
+    send({ type: 'fatal', code: 'invalid_request', message: messageOf(error) });
+    // Not from inside the message's own dispatch: Node 20 throws there once the channel is gone.
+    setImmediate(() => process.disconnect?.());
+    return;
+  }
+  void start(config);
 });
 process.on('disconnect', () => process.exit(0));
 // Prespawned ahead of need (engine-process.ts): load llama.cpp now, while the server is still starting;

@@ -52,9 +52,24 @@ describe('seekstack serve', () => {
     const exposed = await run('--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir);
     assert.equal(exposed.code, 2);
     assert.match(exposed.stderr, /refusing to listen on 0\.0\.0\.0 without authentication: no API key exists yet/);
-    const badInterval = await run('--stream-interval', '0', '--data-dir', dataDir);
-    assert.equal(badInterval.code, 2);
-    assert.match(badInterval.stderr, /--stream-interval must be from 1 to 64 decode steps, got 0/);
+    // Each numeric option's bounds are checked before any model loads: one line each, not an engine dying.
+    for (const [option, value, expected] of [
+      ['--stream-interval', '0', /--stream-interval must be an integer from 1 to 64, got '0'/],
+      ['--slots', '0', /--slots must be an integer from 1 to 128, got '0'/],
+      ['--ctx-size', '10', /--ctx-size must be an integer of at least 64, got '10'/],
+      ['--keep-alive-ms', '0', /--keep-alive-ms must be an integer from 100 to 3600000, got '0'/],
+      ['--cache-ram=-1', undefined, /--cache-ram must be an integer of at least 0, got '-1'/],
+    ] as const) {
+      const refused = await run(...(value === undefined ? [option] : [option, value]), '--data-dir', dataDir);
+      assert.equal(refused.code, 2, option);
+      assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+      assert.match(refused.stderr, expected);
+    }
+    // A context too small for the slots passes each bound alone; the engine refuses it, again in one line.
+    const tooSmall = await run('--model', await tinyModel('qwen2'), '--slots', '64', '--ctx-size', '64', '--port', '0', '--data-dir', dataDir);
+    assert.equal(tooSmall.code, 1);
+    assert.equal(tooSmall.stderr.trim().split('\n').length, 1, tooSmall.stderr);
+    assert.match(tooSmall.stderr, /a context of 64 tokens is too small for 64 slots: it needs at least 97/);
     const badAuth = await run('--auth', 'sometimes', '--data-dir', dataDir);
     assert.equal(badAuth.code, 2);
     const badAlias = await run('--alias', 'no-equals-sign', '--data-dir', dataDir);

@@ -101,6 +101,15 @@ describe('engine scheduling', () => {
     assert.equal((await collect(engine.generate(request('a prompt longer than one step of four tokens', { maxTokens: 3 })))).finishReason, 'length');
   });
 
+  it('refuses settings it cannot run with a reason, instead of dying while loading', async (t) => {
+    const model = await tinyModel('llama');
+    // llama.cpp reserves an output row per sequence in a batch no larger than the context, and aborts otherwise.
+    await assert.rejects(startEngine(t, model, { numSlots: 64, numCacheHolders: 16, totalCells: 64 }), (e: EngineError) =>
+      e.code === 'invalid_request' && /a context of 64 tokens is too small for 64 slots: it needs at least 81 \(slots \+ 16 prefix-cache holders \+ 1\)/.test(e.message));
+    await assert.rejects(startEngine(t, model, { totalCells: 10 }), (e: EngineError) =>
+      e.code === 'invalid_request' && /invalid engine settings: \/config\/totalCells Expected integer to be greater or equal to 64/.test(e.message));
+  });
+
   it('refuses requests past the queue bound with an overloaded error', async (t) => {
     const engine = await startEngine(t, await tinyModel('llama'), { numSlots: 1, maxQueueLength: 2 });
     const results = await Promise.allSettled(

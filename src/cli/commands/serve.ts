@@ -201,7 +201,24 @@ class StartupTimings {
   }
 }
 
-const NUMERIC = ['port', 'slots', 'ctx-size', 'gpu-layers', 'prefill-chunk', 'cache-ram', 'max-queue', 'stream-interval', 'keep-alive-ms'] as const;
+const INT32_MAX = 2 ** 31 - 1;
+/**
+ * Each numeric option's bounds: the engine's config schema and llama.cpp's int32 parameters. Checked here, so a
+ * bad value is one line and exit code 2 rather than an engine process that dies while loading.
+ */
+const NUMERIC = {
+  port: [0, 65535],
+  slots: [1, 128],
+  'ctx-size': [64, INT32_MAX],
+  'gpu-layers': [-1, INT32_MAX],
+  'prefill-chunk': [1, INT32_MAX],
+  'cache-ram': [0, INT32_MAX],
+  'max-queue': [0, INT32_MAX],
+  'stream-interval': [1, 64],
+  // Below 100 ms the keep-alives would crowd the answer; past an hour no proxy holds an idle connection open.
+  'keep-alive-ms': [100, 3_600_000],
+} as const satisfies Record<string, readonly [number, number]>;
+type NumericOption = keyof typeof NUMERIC;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = serveValues(args);
@@ -229,14 +246,12 @@ export async function run(args: string[]): Promise<number> {
   if (modelPaths.length > 0) prespawnEngine(values['llama-lib-dir']);
   const upstreams = await upstreamPool(values, upstreamSpecs);
   if (upstreams === null) return 2;
-  const numbers = Object.fromEntries(NUMERIC.map((name) => [name, Number(values[name])])) as Record<(typeof NUMERIC)[number], number>;
-  const bad = NUMERIC.find((name) => !Number.isInteger(numbers[name]));
+  const names = Object.keys(NUMERIC) as NumericOption[];
+  const numbers = Object.fromEntries(names.map((name) => [name, Number(values[name])])) as Record<NumericOption, number>;
+  const bad = names.find((name) => !Number.isInteger(numbers[name]) || numbers[name] < NUMERIC[name][0] || numbers[name] > NUMERIC[name][1]);
   if (bad) {
-    console.error(`seekstack serve: --${bad} must be an integer, got '${String(values[bad])}'`);
-    return 2;
-  }
-  if (numbers['stream-interval'] < 1 || numbers['stream-interval'] > 64) {
-    console.error(`seekstack serve: --stream-interval must be from 1 to 64 decode steps, got ${numbers['stream-interval']}`);
+    const [min, max] = NUMERIC[bad];
+    console.error(`seekstack serve: --${bad} must be an integer ${max === INT32_MAX ? `of at least ${min}` : `from ${min} to ${max}`}, got '${String(values[bad])}'`);
     return 2;
   }
   const threadsOption = parseThreads(values.threads);
@@ -295,7 +310,7 @@ export async function run(args: string[]): Promise<number> {
     maxSeqLen: 0,
     maxPrefillTokensPerStep: numbers['prefill-chunk'],
     maxQueueLength: numbers['max-queue'],
-    parkedCacheBytes: Math.max(0, numbers['cache-ram']) * 2 ** 20,
+    parkedCacheBytes: numbers['cache-ram'] * 2 ** 20,
     streamInterval: numbers['stream-interval'],
     flashAttention: !values.exact,
   });
