@@ -108,6 +108,12 @@ function userIdOf(value: string | null | undefined): string | undefined {
 
 const EFFORT: Record<string, ChatRequest['reasoning_effort']> = { low: 'low', medium: 'medium', high: 'high', max: 'max' };
 
+/** `adaptive` thinks as the model decides; `enabled` with a budget caps the reasoning at it. */
+function thinkingOf(thinking: NonNullable<AnthropicMessagesRequest['thinking']>): NonNullable<ChatRequest['thinking']> {
+  if (thinking.type === 'disabled') return { type: 'disabled' };
+  return { type: 'enabled', ...(thinking.type === 'enabled' && thinking.budget_tokens !== undefined && { budget_tokens: thinking.budget_tokens }) };
+}
+
 /**
  * The chat request an Anthropic one stands for (top_k, min_p, repetition_penalty and ignore_eos are vLLM's extensions there); `model` is the name it is
  * served under. Without a `thinking` field the model does not think, as Anthropic's API defines, unless
@@ -128,7 +134,7 @@ export function toChatRequest(
     messages: [...system, ...messages],
     ...(tools.length > 0 && { tools: tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.input_schema } })) }),
     tool_choice: tools.length > 0 || body.tool_choice?.type === 'none' ? toolChoice(body.tool_choice) : undefined,
-    ...(body.thinking ? { thinking: { type: body.thinking.type === 'disabled' ? 'disabled' : 'enabled' } } : models.resolve(model)?.thinking === undefined && { thinking: { type: 'disabled' } }),
+    ...(body.thinking ? { thinking: thinkingOf(body.thinking) } : models.resolve(model)?.thinking === undefined && { thinking: { type: 'disabled' } }),
     ...(effort !== undefined && { reasoning_effort: EFFORT[effort] }),
     ...(body.output_format && { response_format: { type: 'json_schema', json_schema: { name: 'output', schema: body.output_format.schema, strict: true } } }),
     max_tokens: body.max_tokens,

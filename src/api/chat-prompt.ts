@@ -5,7 +5,7 @@
  * A chat-only model (served by `kind=openai` upstreams, which render their own prompts) gets no prompt:
  * its chat is checked the same way and forwarded in OpenAI's names (prepareChat).
  */
-import { ChatTemplate, ChatTemplateError, contentText, renderChat, templateCapabilities, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
+import { ChatTemplate, ChatTemplateError, contentText, REASONING_END, renderChat, templateCapabilities, type ChatMessage, type RenderedChat, type TemplateCapabilities, type ToolCallFormat } from '../chat/index.ts';
 import { jsonGrammar, UnsupportedSchemaError } from '../chat/grammar/index.ts';
 import { GrammarCompiler, type GrammarJob } from '../chat/grammar/compiler.ts';
 import type { GenerateInput } from '../engine/client.ts';
@@ -40,6 +40,7 @@ export function chatCapabilities(chatTemplate: string | null | undefined): Templ
 export interface RenderedPrompt {
   rendered: RenderedChat;
   grammar?: { text: string; root: string };
+  thinkingBudget?: GenerateInput['thinkingBudget'];
   /** The tool-call syntax to parse out of the content, when tools are offered. */
   toolFormat: ToolCallFormat | null;
 }
@@ -48,6 +49,7 @@ export interface RenderedPrompt {
 export interface ForwardedPrompt {
   forwarded: ForwardedChat;
   grammar?: undefined;
+  thinkingBudget?: undefined;
 }
 
 export type ChatPrompt = RenderedPrompt | ForwardedPrompt;
@@ -99,7 +101,10 @@ export async function buildChatPrompt(resolved: ResolvedModel, body: ChatRequest
     if (error instanceof ChatTemplateError) throw new ApiError('invalid_request', `the model's chat template rejected these messages: ${error.message}`, 'messages');
     throw error;
   }
-  return { rendered, grammar, toolFormat };
+  // Only an output that starts inside the reasoning can be cut at a count: elsewhere the model may never open one.
+  const budget = body.thinking?.budget_tokens;
+  const thinkingBudget = rendered.startsInReasoning && budget !== undefined ? { maxTokens: budget, end: REASONING_END.text, marker: REASONING_END.marker } : undefined;
+  return { rendered, grammar, thinkingBudget, toolFormat };
 }
 
 /**

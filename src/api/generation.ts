@@ -136,7 +136,7 @@ export async function admitRequest(
 export function choiceInputs(
   body: SamplingFields & { ignore_eos?: boolean },
   n: number,
-  shape: { admitted: AdmittedRequest; topLogprobs?: number; grammar?: SamplingParams['grammar'] },
+  shape: { admitted: AdmittedRequest; topLogprobs?: number; grammar?: SamplingParams['grammar']; thinkingBudget?: GenerateInput['thinkingBudget'] },
 ): Array<GenerateInput | ChatInput> {
   const { prompt, cacheKey } = shape.admitted;
   if ('chat' in prompt) return Array.from({ length: n }, (_, index) => ({ cacheKey, chat: prompt.chat, ...(body.seed !== undefined && { seed: body.seed + index }) }));
@@ -148,6 +148,7 @@ export function choiceInputs(
     stop: toStops(body.stop),
     topLogprobs: shape.topLogprobs,
     stopOnEog: !body.ignore_eos,
+    thinkingBudget: shape.thinkingBudget,
   }));
 }
 

@@ -18,7 +18,7 @@ export type {
 export { contentText } from './messages.ts';
 export { ChatTemplate, ChatTemplateError } from './chat-template.ts';
 export { templateCapabilities, type TemplateCapabilities } from './capabilities.ts';
-export { renderChat, type RenderChatOptions, type RenderedChat } from './template.ts';
+export { REASONING_END, renderChat, type RenderChatOptions, type RenderedChat } from './template.ts';
 export { ReasoningSplitter, type ReasoningSplit, type ReasoningSplitterOptions } from './reasoning.ts';
 export {
   parseToolCalls,

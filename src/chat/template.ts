@@ -35,6 +35,9 @@ export interface RenderedChat {
 const THINK_OPEN = '<think>';
 const THINK_CLOSE = '</think>';
 
+/** How a reasoning is ended for the model when its thinking budget runs out: as R1 ends its own. */
+export const REASONING_END = { text: `\n${THINK_CLOSE}\n\n`, marker: THINK_CLOSE } as const;
+
 export function renderChat(template: ChatTemplate, options: RenderChatOptions): RenderedChat {
   const capabilities = templateCapabilities(template);
   const last = options.messages.at(-1);

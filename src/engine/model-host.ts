@@ -14,6 +14,7 @@ import { PrefixTree } from './prefix/tree.ts';
 import type { EngineConfig, ModelInfo, SubmitMessage } from './protocol.ts';
 import { Runner } from './runner.ts';
 import { buildSampler, type RequestSampler } from './sampling/chain.ts';
+import { withThinkingBudget } from './sampling/thinking-budget.ts';
 import { checkPromptFits, Scheduler } from './scheduler/scheduler.ts';
 import { usableCores } from './threads/cpu-cores.ts';
 import { AdaptiveThreads } from './threads/adaptive-threads.ts';
@@ -182,7 +183,13 @@ export async function openModel(config: EngineConfig): Promise<EngineModel> {
         topLogprobs: message.topLogprobs,
         stopOnEog: message.stopOnEog,
       };
-      return { request, sampler: await buildSampler(llama.sampler, vocab, request.sampling) };
+      const budget = message.thinkingBudget;
+      if (!budget) return { request, sampler: await buildSampler(llama.sampler, vocab, request.sampling) };
+      if (request.sampling.grammar) throw new EngineError('invalid_request', 'a thinking budget cannot go with a grammar: a constrained output does not reason');
+      const endTokens = Array.from(await tokenize(budget.end, false));
+      const sampler = await buildSampler(llama.sampler, vocab, request.sampling);
+      const marker = Buffer.from(budget.marker);
+      return { request, sampler: withThinkingBudget(sampler, { maxTokens: budget.maxTokens, endTokens, marker }, (t) => vocab.tokenToPiece(t, true)) };
     },
     detokenize: (tokens) => vocab.detokenize(tokens, false, true),
     embed: (inputs, truncate) => embedder.embed(inputs, truncate),

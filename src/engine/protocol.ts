@@ -87,6 +87,11 @@ export const SubmitSchema = Type.Object({
   stop: Type.Array(Type.String()),
   topLogprobs: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
   stopOnEog: Type.Boolean(),
+  /**
+   * For an output that starts inside the reasoning: after `maxTokens` of it, `end` is written for the model
+   * unless it wrote `marker` itself first (sampling/thinking-budget.ts).
+   */
+  thinkingBudget: Type.Optional(Type.Object({ maxTokens: Type.Integer({ minimum: 0 }), end: Type.String({ minLength: 1, maxLength: 64 }), marker: Type.String({ minLength: 1, maxLength: 32 }) })),
 });
 export type SubmitMessage = Static<typeof SubmitSchema>;
 

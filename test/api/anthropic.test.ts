@@ -108,6 +108,19 @@ describe("Anthropic's Messages API at /anthropic", () => {
     assert.equal(next.type, 'message');
   });
 
+  it('ends the thinking for the model once budget_tokens are spent, and the answer follows in a text block', async () => {
+    const client = anthropicFor(server());
+    const params = { model: 'deepseek-reasoner', max_tokens: 40, ...GREEDY, messages: [{ role: 'user' as const, content: 'What is 2 + 2?' }] };
+    const uncapped = await client.messages.create({ ...params, thinking: { type: 'enabled', budget_tokens: 1024 } });
+    assert.deepEqual(uncapped.content.map((b) => b.type), ['thinking'], 'left alone, the model thinks to max_tokens');
+    const capped = await client.messages.create({ ...params, thinking: { type: 'enabled', budget_tokens: 8 } });
+    assert.deepEqual(capped.content.map((b) => b.type), ['thinking', 'text']);
+    const [thinking, text] = capped.content;
+    assert.ok(thinking.type === 'thinking' && uncapped.content[0].type === 'thinking' && uncapped.content[0].thinking.startsWith(thinking.thinking.trimEnd()));
+    assert.ok(text.type === 'text' && text.text.trim().length > 0);
+    assert.equal(capped.usage.output_tokens, 40);
+  });
+
   it('makes a forced tool call with parsed input, streamed or not, and takes the tool result back', async () => {
     const client = anthropicFor(server());
     const params = {

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite, startServer } from '../helpers/server.ts';
+import { synthVocab } from '../../src/engine/gguf/vocab.ts';
 
 const USER = [{ role: 'user' as const, content: 'What is 2 + 2?' }];
+const END_OF_THINKING = synthVocab().specialIds.get('</think>')!;
 
 describe('chat completions through the openai SDK (tiny qwen2 with the R1 template)', () => {
   const suite = serverForSuite(async () => [await tinyModel('qwen2')], { keepAliveMs: 50 });
@@ -48,6 +50,30 @@ describe('chat completions through the openai SDK (tiny qwen2 with the R1 templa
     let reasoning = '';
     for await (const chunk of streamed) reasoning += (chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
     assert.equal(reasoning, message.reasoning_content);
+  });
+
+  it('caps the reasoning at thinking.budget_tokens: its end is written for the model, which then answers', async () => {
+    // The bias keeps the random model from ending its reasoning itself; the written end is not sampled, so it passes.
+    const request = { model: 'deepseek-reasoner', messages: USER, max_tokens: 40, temperature: 0, ignore_eos: true, logit_bias: { [END_OF_THINKING]: -100 } };
+    type Reply = { choices: Array<{ message: { content: string | null; reasoning_content?: string } }>; usage: { completion_tokens: number; completion_tokens_details?: { reasoning_tokens?: number } } };
+    const uncapped = await suite().client.chat.completions.create(request as never) as unknown as Reply;
+    assert.equal(uncapped.usage.completion_tokens_details?.reasoning_tokens, 40, 'uncapped, it reasons to max_tokens');
+    const capped = await suite().client.chat.completions.create({ ...request, thinking: { type: 'enabled', budget_tokens: 10 } } as never) as unknown as Reply;
+    const reasoningTokens = capped.usage.completion_tokens_details?.reasoning_tokens ?? 0;
+    assert.ok(reasoningTokens >= 10 && reasoningTokens <= 12, `10 tokens of reasoning and the written end's newline, not ${reasoningTokens}`);
+    assert.equal(capped.usage.completion_tokens, 40);
+    const { reasoning_content: reasoning = '', content } = capped.choices[0].message;
+    assert.ok(reasoning.length > 0 && uncapped.choices[0].message.reasoning_content!.startsWith(reasoning.trimEnd()), 'the same reasoning, cut');
+    assert.ok((content ?? '').trim().length > 0, 'an answer follows');
+    assert.ok(!(content ?? '').includes('</think>'));
+    const streamed = await suite().client.chat.completions.create({ ...request, thinking: { type: 'enabled', budget_tokens: 10 }, stream: true } as never) as unknown as AsyncIterable<{ choices: Array<{ delta: { content?: string; reasoning_content?: string } }> }>;
+    let streamedReasoning = '';
+    let streamedContent = '';
+    for await (const chunk of streamed) {
+      streamedReasoning += chunk.choices[0]?.delta.reasoning_content ?? '';
+      streamedContent += chunk.choices[0]?.delta.content ?? '';
+    }
+    assert.deepEqual([streamedReasoning, streamedContent], [reasoning, content]);
   });
 
   it('accepts reasoning_content sent back in messages (multi-round) without a 400', async () => {

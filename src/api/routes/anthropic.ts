@@ -49,7 +49,7 @@ export function anthropicRoutes(app: FastifyInstance, context: AppContext): void
       // message_start reports the input tokens before the first output token.
       needsPromptTokens: body.stream === true,
     });
-    const inputs = choiceInputs(chat, 1, { admitted, grammar: prompt.grammar });
+    const inputs = choiceInputs(chat, 1, { admitted, grammar: prompt.grammar, thinkingBudget: prompt.thinkingBudget });
     const choice = chatChoice(prompt, () => anthropicId('toolu'));
     let usage: Usage = { promptTokens: admitted.promptTokens ?? 0, promptCacheHitTokens: 0, completionTokens: 0 };
     let stop: StopReason = { stop_reason: 'end_turn', stop_sequence: null };

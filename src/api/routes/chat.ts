@@ -52,6 +52,7 @@ export function chatRoutes(app: FastifyInstance, context: AppContext): void {
       admitted,
       topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
       grammar: prompt.grammar,
+      thinkingBudget: prompt.thinkingBudget,
     });
     const choices = inputs.map(() => chatChoice(prompt));
     const usages: Usage[] = [];

@@ -77,8 +77,9 @@ const ToolChoice = Type.Union([
 ]);
 
 /**
- * `budget_tokens` is accepted and not enforced: max_tokens bounds reasoning and answer together, as Anthropic's
- * does. `adaptive` (the model decides) thinks; `display` is accepted and the thinking is always returned.
+ * `budget_tokens` caps the reasoning where the output starts inside it (the reasoning's end is then written
+ * for the model once it is spent); max_tokens bounds reasoning and answer together, as Anthropic's does.
+ * `adaptive` (the model decides) thinks; `display` is accepted and the thinking is always returned.
  */
 const Display = Type.Optional(Type.Union([Type.Literal('summarized'), Type.Literal('omitted'), Type.Literal('full')]));
 const Thinking = Type.Union([

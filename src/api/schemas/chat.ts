@@ -62,7 +62,8 @@ export const ChatRequest = Type.Object({
   ),
   logprobs: Type.Optional(Type.Boolean()),
   top_logprobs: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
-  thinking: Type.Optional(Type.Object({ type: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]) })),
+  // budget_tokens: Anthropic's cap on the reasoning, taken here too (chat-prompt.ts).
+  thinking: Type.Optional(Type.Object({ type: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]), budget_tokens: Type.Optional(Type.Integer({ minimum: 0 })) })),
   reasoning_effort: Type.Optional(
     Type.Union(['minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'ultra'].map((e) => Type.Literal(e))),
   ),

@@ -13,6 +13,8 @@ import type { SamplingParams } from '../types.ts';
 export interface RequestSampler {
   /** Sample from batch token `index` of the last decode and advance the chain's state. */
   sample(ctx: LlamaContext, index: number): number;
+  /** Advance the chain's state with a token it did not pick (one written for the model). */
+  accept(token: number): void;
   free(): void;
 }
 
@@ -51,6 +53,7 @@ export async function buildSampler(api: SamplerApi, vocab: { ptr: VocabPtr; nTok
   }
   return {
     sample: (ctx, index) => api.sample(chain, ctx, index),
+    accept: (token) => api.accept(chain, token),
     free: () => api.free(chain),
   };
 }
