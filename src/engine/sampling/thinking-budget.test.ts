@@ -11,9 +11,12 @@ function scripted(picks: number[]): RequestSampler & { accepted: number[] } {
   return { accepted, sample: () => picks[next++], accept: (token) => void accepted.push(token), free: () => {} };
 }
 
-/** Token t is the piece PIECES[t]: 4 and 5 together spell the marker, as a tokenizer may split it. */
-const PIECES = ['a', 'b', '</think>', '\n', '</', 'think>', 'x'];
-const pieceOf = (token: number) => Buffer.from(PIECES[token] ?? '?');
+/**
+ * Token t is the piece PIECES[t]: 4 and 5 together spell the marker, as a tokenizer may split it; 7 and 8
+ * are the halves of one character (你, E4 BD A0), as byte-level tokens may split it.
+ */
+const PIECES = [Buffer.from('a'), Buffer.from('b'), Buffer.from('</think>'), Buffer.from('\n'), Buffer.from('</'), Buffer.from('think>'), Buffer.from('x'), Buffer.from([0xe4, 0xbd]), Buffer.from([0xa0])];
+const pieceOf = (token: number) => PIECES[token];
 const BUDGET = { maxTokens: 3, endTokens: [3, 2, 3], marker: Buffer.from('</think>') };
 const ctx = {} as LlamaContext;
 
@@ -34,6 +37,14 @@ describe('thinking budget', () => {
       assert.deepEqual(run(withThinkingBudget(chain, BUDGET, pieceOf), 6), picks);
       assert.deepEqual(chain.accepted, []);
     }
+  });
+
+  it('lets a character split across tokens be finished before it writes the end', () => {
+    const chain = scripted([0, 0, 7, 8, 6]);
+    assert.deepEqual(run(withThinkingBudget(chain, BUDGET, pieceOf), 7), [0, 0, 7, 8, 3, 2, 3]);
+    // A model that never finishes one is cut after a few tokens all the same.
+    const endless = scripted([0, 0, 7, 7, 7, 7, 7, 7]);
+    assert.deepEqual(run(withThinkingBudget(endless, BUDGET, pieceOf), 10), [0, 0, 7, 7, 7, 7, 7, 3, 2, 3]);
   });
 
   it('ends the reasoning at once with a budget of 0', () => {
