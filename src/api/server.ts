@@ -15,6 +15,7 @@ import type { Caller } from '../platform/gate.ts';
 import type { Platform } from '../platform/platform.ts';
 import { anthropicErrorBody, anthropicStatus } from './anthropic-errors.ts';
 import { onClientError, onConnect, onFrameworkError } from './client-errors.ts';
+import { closeUnusedConnectionsOnClose } from './unused-connections.ts';
 import { ApiError, fromPlatformError } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
 import { lazyValidators } from './lazy-validators.ts';
@@ -105,6 +106,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // From ready() on: `serve` builds the server while the model loads, and the cores are idle meanwhile.
   app.addHook('onReady', async () => validators.compileInBackground());
   app.server.on('connect', onConnect);
+  closeUnusedConnectionsOnClose(app);
   useStrictSchemas(app);
   const openApi = collectOpenApi(app);
   const assistant = options.assistant;

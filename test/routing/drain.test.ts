@@ -1,5 +1,7 @@
 /** SIGTERM drains: the server stops taking requests, lets those in flight finish (within --drain-timeout), then exits. */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { tinyModel } from '../helpers/models.ts';
@@ -22,5 +24,20 @@ describe('graceful drain', () => {
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) finish = r.value.choices[0]?.finish_reason ?? finish;
     assert.equal(finish, 'length', 'the stream in flight ran to its end');
     assert.equal(await exited, 0);
+  });
+
+  it('exits at once on SIGTERM when a connection is open that never sent a request (a browser preconnect)', async (t) => {
+    const node = await startNode(await tinyModel('qwen2'), { args: ['--drain-timeout', '2m'] });
+    t.after(() => node.stop('SIGKILL'));
+    const { hostname, port } = new URL(node.url);
+    const silent = net.connect(Number(port), hostname);
+    await once(silent, 'connect');
+    t.after(() => silent.destroy());
+    // Node counts such a connection neither idle nor busy, so a plain close() waits until the client gives up.
+    const exited = new Promise<number | null>((resolve) => node.child.once('exit', resolve));
+    const startedAt = Date.now();
+    node.child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000))]);
+    assert.equal(code, 0, `exited ${code} after ${Date.now() - startedAt} ms`);
   });
 });
