@@ -33,9 +33,9 @@ describe('graceful drain', () => {
     const silent = net.connect(Number(port), hostname);
     await once(silent, 'connect');
     t.after(() => silent.destroy());
-    // The server hangs up on it, by a reset or an end, whichever its socket's state makes it.
+    // The server hangs up on it: an end, or a reset where the kernel still held it unaccepted when the port closed.
     silent.on('error', () => {});
-    const hungUp = once(silent, 'close');
+    const hungUp = new Promise((resolve) => silent.once('close', resolve));
     // Node counts such a connection neither idle nor busy, so a plain close() waits until the client gives up.
     const exited = new Promise<number | null>((resolve) => node.child.once('exit', resolve));
     const startedAt = Date.now();
