@@ -408,11 +408,13 @@ export async function run(args: string[]): Promise<number> {
   if ((await assistant.store.countUsers()) === 0 && (await platform.gate.isClosed())) {
     console.log(`app    no administrator yet, and strangers cannot sign up: create one with  seekstack users create <name> --admin --data-dir ${values['data-dir']}`);
   }
-  console.log(`Seekstack is serving on ${origin}/v1`);
-  await new Promise<void>((resolve) => {
+  // Listening before the line that says so: a supervisor may signal the moment it reads it.
+  const stopAsked = new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
     if (process.env.npm_lifecycle_event !== undefined) whenParentExits(resolve);
   });
+  console.log(`Seekstack is serving on ${origin}/v1`);
+  await stopAsked;
   // Drain: new connections are refused and new requests on open ones answered 503, while the requests in
   // flight finish, for at most --drain-timeout; then what is left is cut off.
   console.log(`draining: waiting up to ${values['drain-timeout']} for the requests in flight`);
