@@ -6,7 +6,22 @@ import { after, before, describe, it } from 'node:test';
 import { synthModel } from '../gguf/synth.ts';
 import { loadLlama, type LlamaContext, type LlamaModel } from './index.ts';
 
-const threadCount = () => fs.readdirSync('/proc/self/task').length;
+const threadIds = () => new Set(fs.readdirSync('/proc/self/task'));
+const added = (now: Set<string>, earlier: Set<string>) => [...now].filter((tid) => !earlier.has(tid));
+
+/**
+ * pthread_join returns once the kernel clears the thread's id, which it does before it removes the
+ * thread from /proc: on a busy machine a joined thread can stay listed for a moment.
+ */
+async function waitUntilGone(tids: string[], ms = 5_000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const now = threadIds();
+    const left = tids.filter((tid) => now.has(tid));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('a context with its own ggml thread pool', () => {
   const llama = loadLlama();
@@ -39,24 +54,28 @@ describe('a context with its own ggml thread pool', () => {
     return out;
   }
 
-  it('keeps its worker threads for its whole life, frees them with the context, and computes the same logits', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, () => {
+  it('keeps its worker threads for its whole life, frees them with the context, and computes the same logits', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, async () => {
     const options = { nCtx: 128, nBatch: 32, nSeqMax: 3, nThreads: 2, kvUnified: true, flashAttn: false };
     const plain = llama.createContext(model, options);
     const expected = logits(plain);
     plain.free();
 
-    const before = threadCount();
+    const before = threadIds();
     const pooled = llama.createContext(model, { ...options, threadPools: { poll: 0, sizes: [1, 2] } });
     // A pool of one thread is the calling thread alone; the pool of two has one worker beside it.
-    assert.equal(threadCount() - before, 1);
+    const workers = added(threadIds(), before);
+    assert.equal(workers.length, 1);
+    const withPools = threadIds();
     assert.deepEqual(logits(pooled), expected);
-    assert.equal(threadCount() - before, 1, 'no threads come and go per decode');
+    assert.deepEqual(added(threadIds(), withPools), [], 'no threads come and go per decode');
     pooled.useThreads(1);
     pooled.memory.clear(true);
     assert.equal(pooled.nThreads, 1);
     assert.deepEqual(logits(pooled), expected, 'one thread computes the same logits as two');
     assert.throws(() => pooled.useThreads(3), /no thread pool of 3 threads/);
+    const alive = threadIds();
+    assert.ok(workers.every((tid) => alive.has(tid)), 'the worker lives as long as the context');
     pooled.free();
-    assert.equal(threadCount(), before);
+    assert.deepEqual(await waitUntilGone(workers), []);
   });
 });
