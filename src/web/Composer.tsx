@@ -3,7 +3,7 @@
  * the paperclip, by dropping or by pasting; each is read here, counted by the model's tokenizer, and
  * refused with a message when it would not fit in what is left of the model's context.
  */
-import { useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type Ref } from 'react';
+import { useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type MouseEvent, type Ref } from 'react';
 import { ArrowUp, Brain, Paperclip, Square } from 'lucide-react';
 import { HttpError, type Attachment } from './api.ts';
 import { ACCEPTED_FILES, AttachmentError, readFile } from './attachments.ts';
@@ -52,6 +52,11 @@ export function Composer({ isStreaming, isThinking, thinkingNote, onThinking, on
     setText('');
     setPending([]);
     setFileError('');
+  };
+  // Send turns into Stop under the pointer, so the second click of a double click on Send (detail 2)
+  // would stop the answer the first one started. A deliberate Stop is a single click, or a key (detail 0).
+  const stop = (event: MouseEvent) => {
+    if (event.detail <= 1) onStop();
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -124,7 +129,7 @@ export function Composer({ isStreaming, isThinking, thinkingNote, onThinking, on
         />
         <span className="spacer" />
         {isStreaming
-          ? <IconButton icon={Square} label="Stop" className="primary round" onClick={onStop} />
+          ? <IconButton icon={Square} label="Stop" className="primary round" onClick={stop} />
           : <IconButton icon={ArrowUp} label="Send" className="primary round" onClick={send} disabled={!canSend} />}
       </div>
     </div>

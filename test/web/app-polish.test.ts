@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AppClient } from './helpers/app-client.ts';
 import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser, noChromium } from './helpers/browser.ts';
@@ -99,6 +99,8 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
       await route.continue({ url: slowLink?.via(route.request().url()), postData: JSON.stringify({ ...body, ...steering }) });
     });
   });
+  // A test that fails before it closes its slow link would otherwise keep the process alive.
+  afterEach(closeSlowLink);
   after(async () => {
     await browser?.close();
   });
@@ -284,6 +286,21 @@ describe('the polished app in a browser', { skip: noChromium }, () => {
     await streamEnds();
     await closeSlowLink();
     await page.getByTestId('stopped').waitFor();
+  });
+
+  it('sends once on a double click, and the second click does not stop the answer it started', async () => {
+    steering = { max_tokens: 60, seed: 5, ignore_eos: true };
+    slowLink = await openSlowLink(suite().origin);
+    const [repliesBefore, sentBefore] = [await page.getByTestId('assistant-message').count(), sent.length];
+    await page.getByLabel('Message').fill('Say something, twice clicked');
+    await page.getByRole('button', { name: 'Send', exact: true }).dblclick();
+    await streamEnds();
+    await closeSlowLink();
+    assert.equal(sent.length, sentBefore + 1);
+    assert.equal(await page.getByTestId('assistant-message').count(), repliesBefore + 1);
+    const reply = page.getByTestId('assistant-message').nth(repliesBefore);
+    assert.equal(await reply.getByTestId('stopped').count(), 0, 'the answer was not stopped');
+    assert.ok((await reply.textContent())!.length > 40);
   });
 
   it('switches between light, dark and system themes, and remembers the choice', async () => {
