@@ -113,7 +113,9 @@ export type EngineHealth = { status: 'ok' } | { status: 'restarting' } | { statu
 const WORKING_CPU_SHARE = 0.2;
 
 /**
- * Emits `restart` (after a crash, with the new ModelInfo) and `crash` (with the exit description).
+ * Emits `crash` (why the engine process stopped: its exit, or why this client killed it), `stalled` (ms
+ * without progress, just before it is killed), `restart` (with the new ModelInfo) and `restart-failed`
+ * (the error, and the ms until the next try).
  */
 export class EngineClient extends EventEmitter {
   readonly config: EngineConfig;
@@ -134,6 +136,8 @@ export class EngineClient extends EventEmitter {
   readonly #options: Required<EngineClientOptions>;
   #lastProgressAt = performance.now();
   #lastHeartbeat: Heartbeat | null = null;
+  /** Why this client killed the current engine process, if it did: its exit reports this instead of SIGKILL. */
+  #killedFor: string | null = null;
   readonly #supervisor: NodeJS.Timeout;
 
   private constructor(config: EngineConfig, child: ChildProcess, model: ModelInfo, options: EngineClientOptions) {
@@ -267,18 +271,32 @@ export class EngineClient extends EventEmitter {
   }
 
   #attach(child: ChildProcess): void {
-    child.on('message', (raw) => this.#onMessage(parseFromEngine(raw)));
-    readStepEvents(
-      stepPipe(child),
-      (events) => this.#onEvents(events),
-      // An engine that breaks the protocol is restarted, as after a crash.
-      () => child.kill('SIGKILL'),
-    );
+    // An engine that breaks the protocol is restarted, as after a crash; a bad message must not throw
+    // out of an event handler, where it would end the whole server.
+    const breaksProtocol = (error: Error) => this.#kill(child, `killed for ${error.message}`);
+    child.on('message', (raw) => {
+      let message: FromEngine;
+      try {
+        message = parseFromEngine(raw);
+      } catch (error) {
+        breaksProtocol(error as Error);
+        return;
+      }
+      this.#onMessage(message);
+    });
+    readStepEvents(stepPipe(child), (events) => this.#onEvents(events), breaksProtocol);
     // A send racing the child's death reports here; the exit handler already fails what was in flight.
     child.on('error', () => {});
     child.once('exit', (code, signal) => this.#onExit(child, code, signal));
     this.#lastProgressAt = performance.now();
     this.#lastHeartbeat = null;
+    this.#killedFor = null;
+  }
+
+  /** SIGKILL reaches a stopped or hung process too; the exit handler fails its requests and restarts it. */
+  #kill(child: ChildProcess, reason: string): void {
+    if (child === this.#child) this.#killedFor ??= reason;
+    child.kill('SIGKILL');
   }
 
   #onEvents(events: StepEvent[]): void {
@@ -332,15 +350,14 @@ export class EngineClient extends EventEmitter {
     const health = this.health();
     if (health.status !== 'stalled' || health.stalledMs <= this.#options.stallRestartMs) return;
     this.emit('stalled', health.stalledMs);
-    // SIGKILL reaches a stopped or hung process too; the exit handler fails its requests and restarts it.
-    this.#child.kill('SIGKILL');
+    this.#kill(this.#child, `killed after ${(health.stalledMs / 1000).toFixed(1)} s without progress`);
     this.#lastProgressAt = performance.now();
   }
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.#child) return;
     this.#isReady = false;
-    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    const how = this.#killedFor ?? (signal ? `signal ${signal}` : `exit code ${code}`);
     const error = new EngineError('engine_unavailable', `the engine process stopped (${how}); retry shortly`);
     for (const generation of this.#generations.values()) generation.fail(error);
     this.#generations.clear();
@@ -371,8 +388,10 @@ export class EngineClient extends EventEmitter {
       this.#onReady = [];
       for (const resume of waiting) resume();
       this.emit('restart', model);
-    } catch {
-      void this.#restart(Math.min(delayMs * 2, 30_000));
+    } catch (error) {
+      const nextMs = Math.min(delayMs * 2, 30_000);
+      this.emit('restart-failed', error as Error, nextMs);
+      void this.#restart(nextMs);
     }
   }
 }

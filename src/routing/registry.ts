@@ -186,7 +186,11 @@ export class ModelLease implements ResolvedModel, Disposable {
   }
 }
 
-/** Emits `loaded` (id, milliseconds the load took) and `unloaded` (id, 'idle' | 'evicted' | 'removed'). */
+/**
+ * Emits `loaded` (id, milliseconds the load took) and `unloaded` (id, 'idle' | 'evicted' | 'removed'), and
+ * for a loaded model's engine process `engine-crash` (id, why it stopped), `engine-restart` (id) and
+ * `engine-restart-failed` (id, error, milliseconds until the next try).
+ */
 export class ModelRegistry extends EventEmitter {
   readonly options: RegistryOptions;
   readonly #entries: AnyEntry[] = [];
@@ -374,6 +378,9 @@ export class ModelRegistry extends EventEmitter {
         throw new EngineError('engine_unavailable', 'the server is shutting down');
       }
       entry.client = client;
+      client.on('crash', (why: string) => this.emit('engine-crash', entry.id, why));
+      client.on('restart', () => this.emit('engine-restart', entry.id));
+      client.on('restart-failed', (error: Error, nextMs: number) => this.emit('engine-restart-failed', entry.id, error, nextMs));
       this.emit('loaded', entry.id, performance.now() - startedAt);
       return client;
     })().finally(() => {

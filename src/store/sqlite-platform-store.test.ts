@@ -9,6 +9,7 @@ import { startCheckpointer } from './checkpointer.ts';
 import { openSqlite } from './sqlite.ts';
 import { createSqlitePlatformStore } from './sqlite-platform-store.ts';
 import type { PlatformStore } from './platform-store.ts';
+import { until } from '../../test/helpers/until.ts';
 
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seekstack-store-')), 'seekstack.db');
 
@@ -46,12 +47,6 @@ describe('background checkpoints', () => {
     completionTokens: 1, reasoningTokens: 0, latencyMs: 1, status: 200, finishReason: 'stop',
   }, null);
 
-  const waitFor = async (what: string, condition: () => boolean) => {
-    const deadline = Date.now() + 10_000;
-    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-    assert.ok(condition(), what);
-  };
-
   it('copy the WAL into the database file from a worker thread, and truncate it at stop', async () => {
     const file = tempFile();
     const db = openSqlite(file);
@@ -61,7 +56,7 @@ describe('background checkpoints', () => {
     const before = fs.statSync(file).size;
     for (let i = 0; i < 2000; i++) await recordUsage(store, tenant.id, `r${i}`);
     assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'commits never checkpoint');
-    await waitFor('the worker copied pages into the database file', () => fs.statSync(file).size > before);
+    await until('the worker copied pages into the database file', () => fs.statSync(file).size > before);
     await checkpointer.stop();
     assert.equal(fs.statSync(`${file}-wal`).size, 0);
     assert.equal(await store.ledgerCount(), 2000);
@@ -81,8 +76,8 @@ describe('background checkpoints', () => {
     assert.equal(checkpointer.isThreadRunning, false, 'a small WAL starts no thread');
     // One commit of ~3 MB, then none: the WAL stays that long after the thread has copied it.
     db.exec('CREATE TABLE filler AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) SELECT randomblob(1000) AS b FROM n');
-    await waitFor('a grown WAL starts the thread', () => checkpointer.isThreadRunning);
-    await waitFor('the thread ends once everything is copied', () => !checkpointer.isThreadRunning);
+    await until('a grown WAL starts the thread', () => checkpointer.isThreadRunning);
+    await until('the thread ends once everything is copied', () => !checkpointer.isThreadRunning);
     assert.ok(walSize() >= 1024 * 1024);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(checkpointer.isThreadRunning, false, 'a WAL copied already, however long, starts no thread');

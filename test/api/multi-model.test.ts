@@ -12,6 +12,7 @@ import { engineConfig } from '../helpers/engine.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { BIN, startServeProcess } from '../helpers/serve-process.ts';
+import { until } from '../helpers/until.ts';
 
 interface Ps {
   memory_limit_bytes: number;
@@ -22,14 +23,6 @@ const ps = async (server: TestServer): Promise<Ps> => (await fetch(`${server.bas
 const loadedIds = async (server: TestServer) => (await ps(server)).data.map((m) => m.id);
 const complete = (server: TestServer, model: string) => server.client.completions.create({ model, prompt: 'Once upon', max_tokens: 3, temperature: 0 });
 const idOf = (server: TestServer, index: number) => server.models.list()[index].id;
-
-async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting until ${what}`);
-}
 
 async function refusal(promise: Promise<unknown>): Promise<APIError> {
   const error = await promise.then(() => null, (e: unknown) => e);
@@ -77,7 +70,7 @@ describe('several models in one server', () => {
     await complete(server, id);
     const [entry] = (await ps(server)).data;
     assert.ok(entry.expires_in_seconds !== null && entry.expires_in_seconds <= 0.3, `expires in ${entry.expires_in_seconds} s`);
-    await waitFor(async () => (await loadedIds(server)).length === 0, 'the idle model is unloaded');
+    await until('the idle model is unloaded', async () => (await loadedIds(server)).length === 0);
     const startedAt = performance.now();
     assert.equal((await complete(server, id)).usage?.completion_tokens, 3);
     t.diagnostic(`reload after keep-alive: ${(performance.now() - startedAt).toFixed(0)} ms`);
@@ -102,7 +95,7 @@ describe('several models in one server', () => {
     assert.match(busy.message, new RegExp(`1 of at most 1 models are loaded, and the ones in the way are serving requests: ${first} \\(1 requests\\)`));
     assert.equal((await chunks.next()).done, false, 'the stream goes on');
     controller.abort();
-    await waitFor(async () => (await ps(server)).data[0]?.active_requests === 0, 'the cancelled stream lets go of the model');
+    await until('the cancelled stream lets go of the model', async () => (await ps(server)).data[0]?.active_requests === 0);
     await complete(server, second);
     assert.deepEqual(await loadedIds(server), [second]);
   });

@@ -8,6 +8,7 @@ import { VERSION } from '../../src/version.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { serverForSuite } from '../helpers/server.ts';
 import { startFakeHub, type FakeHub } from '../models/fake-hub.ts';
+import { until } from '../helpers/until.ts';
 
 const REPO = 'someone/Tiny-Llama-GGUF';
 const FILE = 'tiny-llama-F32.gguf';
@@ -162,7 +163,7 @@ describe("Ollama's API through the ollama client (tiny qwen2 with the R1 templat
     assert.ok(expires > 9 * 60_000 && expires <= 10 * 60_000, `expires in ${expires} ms`);
     const unloaded = await ollama().generate({ model, prompt: '', keep_alive: 0 });
     assert.equal(unloaded.done_reason, 'unload');
-    await waitFor(async () => (await ollama().ps()).models.length === 0);
+    await until('the model is unloaded', async () => (await ollama().ps()).models.length === 0);
     const loading = await ollama().chat({ model, messages: [], keep_alive: -1 });
     assert.equal(loading.done_reason, 'load');
     assert.equal((await ollama().ps()).models.length, 1);
@@ -202,11 +203,3 @@ describe("Ollama's API through the ollama client (tiny qwen2 with the R1 templat
     assert.deepEqual(await ollama().version(), { version: VERSION }, '/api/version stays open');
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

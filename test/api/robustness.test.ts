@@ -132,6 +132,7 @@ describe('a frozen engine', () => {
     await restarted;
     const ended = (await victim.done) as APIError;
     assert.equal((ended.error as { code: string }).code, 'engine_unavailable', 'the stream ends with the error, in the stream');
+    assert.match((ended.error as { message: string }).message, /^the engine process stopped \(killed after \d+\.\d s without progress\); retry shortly$/);
     assert.equal((await health()).status, 200);
     const after = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: USER, max_tokens: 2 });
     assert.equal(after.choices[0].finish_reason, 'length');

@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import { openPlatform } from '../../src/platform/platform.ts';
 import { scratchDir, tinyModel } from '../helpers/models.ts';
 import { BIN, startServeProcess } from '../helpers/serve-process.ts';
+import { until } from '../helpers/until.ts';
 import { UNLIMITED_KEY } from '../../src/platform/admin.ts';
 
 describe('seekstack serve', () => {
@@ -82,6 +83,30 @@ describe('seekstack serve', () => {
     assert.equal(badModel.code, 1);
     assert.equal(badModel.stderr.trim().split('\n').length, 1);
     assert.match(badModel.stderr, /not a GGUF file/);
+  });
+
+  it('says when an engine process stops, when it cannot restart, and when it is back', async () => {
+    const model = path.join(scratchDir(), 'moved.gguf');
+    fs.copyFileSync(await tinyModel('qwen2'), model);
+    const { child, url, errors } = await startServeProcess(['--model', model, '--threads', '1', '--slots', '1', '--data-dir', scratchDir()]);
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => {
+      output += data;
+    });
+    try {
+      const [{ id, pid }] = ((await (await fetch(`${url}/ps`)).json()) as { data: Array<{ id: string; pid: number }> }).data;
+      fs.renameSync(model, `${model}.away`);
+      process.kill(pid, 'SIGKILL');
+      await until('the crash is reported', () => errors().includes(`the engine of ${id} stopped (signal SIGKILL); restarting it`));
+      await until('the failed restart is reported', () => new RegExp(`the engine of ${id} did not restart: .*moved\\.gguf.*; trying again in \\d+\\.\\d s`).test(errors()));
+      fs.renameSync(`${model}.away`, model);
+      await until('the restart is reported', () => output.includes(`restarted the engine of ${id}`), { timeoutMs: 30_000 });
+      const client = new OpenAI({ baseURL: url, apiKey: 'local', maxRetries: 0 });
+      assert.ok((await client.chat.completions.create({ model: id, messages: [{ role: 'user', content: 'hello' }], max_tokens: 2 })).choices[0].finish_reason);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 
   it('listens on every address once a key exists, and then requires it', async () => {

@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 export const BIN = fileURLToPath(new URL('../../bin/seekstack.js', import.meta.url));
 
 export interface ServeProcess {
-  child: ChildProcessByStdio<null, Readable, null>;
+  child: ChildProcessByStdio<null, Readable, Readable>;
   /** The base URL it printed, ending in /v1. */
   url: string;
+  /** Everything it wrote to stderr so far (also passed on to the test's stderr). */
+  errors(): string;
 }
 
 /**
@@ -17,7 +19,12 @@ export interface ServeProcess {
  */
 export async function startServeProcess(args: string[], { asCommand = false } = {}): Promise<ServeProcess> {
   const [file, ...argv] = [...(asCommand ? [] : [process.execPath]), BIN, 'serve', '--port', '0', ...args];
-  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let errors = '';
+  child.stderr.on('data', (data: Buffer) => {
+    errors += data;
+    process.stderr.write(data);
+  });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (data: Buffer) => {
@@ -27,5 +34,5 @@ export async function startServeProcess(args: string[], { asCommand = false } = 
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
   });
-  return { child, url };
+  return { child, url, errors: () => errors };
 }

@@ -15,6 +15,7 @@ import { tinyModel } from '../helpers/models.ts';
 import { NODE_TOKEN, nodeSpec, startGateway, startNode, type Gateway, type Node } from '../helpers/nodes.ts';
 import { BIN } from '../helpers/serve-process.ts';
 import { startServer } from '../helpers/server.ts';
+import { until } from '../helpers/until.ts';
 
 interface Routed {
   upstream: string;
@@ -34,11 +35,6 @@ async function keyFor(gateway: Gateway, tenant: string, options: { isAdmin?: boo
   const { id } = await gateway.platform.admin.createTenant(tenant, 'test');
   const { secret } = await gateway.platform.admin.createKey({ ...UNLIMITED_KEY, tenant, isAdmin: options.isAdmin ?? false }, 'test');
   return Object.assign(gateway.clientWithKey(secret), { tenantId: id, secret });
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.ok(condition(), `timed out waiting until ${what}`);
 }
 
 type Usage = { prompt_tokens: number; prompt_cache_hit_tokens: number };
@@ -192,10 +188,10 @@ describe('a gateway in front of three Seekstack nodes', () => {
     const before = routed.length;
     for (let i = 0; i < 4; i++) await client.chat.completions.create({ model, messages: [{ role: 'user', content: `after the kill ${i}` }], max_tokens: 2 });
     assert.ok(routed.slice(before).every((r) => r.upstream !== doomedAt) || cluster.pool.snapshot().find((u) => u.name === doomedAt)?.breaker !== 'closed');
-    await until(() => cluster.pool.snapshot().find((u) => u.name === doomedAt)?.breaker === 'open' || cluster.pool.snapshot().find((u) => u.name === doomedAt)?.isHealthy === false, 'the killed node is marked down');
+    await until('the killed node is marked down', () => cluster.pool.snapshot().find((u) => u.name === doomedAt)?.breaker === 'open' || cluster.pool.snapshot().find((u) => u.name === doomedAt)?.isHealthy === false, { timeoutMs: 30_000 });
 
     nodes[names.indexOf(doomedAt)] = await startNode(modelPath, { port: victim.port, dataDir: victim.dataDir });
-    await until(() => cluster.pool.snapshot().find((u) => u.name === doomedAt)?.isHealthy === true, 'the node is healthy again');
+    await until('the node is healthy again', () => cluster.pool.snapshot().find((u) => u.name === doomedAt)?.isHealthy === true, { timeoutMs: 30_000 });
     const back = routed.length;
     const answer = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'a fresh question for an empty cache' }], max_tokens: 2 });
     assert.equal(answer.choices[0].finish_reason, 'length');

@@ -364,6 +364,11 @@ export async function run(args: string[]): Promise<number> {
   for (const { name, reason } of models.skipped) console.error(`seekstack serve: skipping the local model ${name}: ${reason}`);
   models.on('loaded', (id: string, ms: number) => console.log(`loaded ${id} in ${(ms / 1000).toFixed(1)} s`));
   models.on('unloaded', (id: string, reason: string) => console.log(`unloaded ${id} (${reason})`));
+  models.on('engine-crash', (id: string, why: string) => console.error(`seekstack serve: the engine of ${id} stopped (${why}); restarting it`));
+  models.on('engine-restart', (id: string) => console.log(`restarted the engine of ${id}`));
+  models.on('engine-restart-failed', (id: string, error: Error, nextMs: number) => {
+    console.error(`seekstack serve: the engine of ${id} did not restart: ${error.message}; trying again in ${(nextMs / 1000).toFixed(1)} s`);
+  });
   const assistant = await openAssistant(platform);
   timings.mark('assistant open');
   const app = await buildServer({
