@@ -88,11 +88,7 @@ describe('seekstack serve', () => {
   it('says when an engine process stops, when it cannot restart, and when it is back', async () => {
     const model = path.join(scratchDir(), 'moved.gguf');
     fs.copyFileSync(await tinyModel('qwen2'), model);
-    const { child, url, errors } = await startServeProcess(['--model', model, '--threads', '1', '--slots', '1', '--data-dir', scratchDir()]);
-    let output = '';
-    child.stdout.on('data', (data: Buffer) => {
-      output += data;
-    });
+    const { child, url, output, errors } = await startServeProcess(['--model', model, '--threads', '1', '--slots', '1', '--data-dir', scratchDir()]);
     try {
       const [{ id, pid }] = ((await (await fetch(`${url}/ps`)).json()) as { data: Array<{ id: string; pid: number }> }).data;
       fs.renameSync(model, `${model}.away`);
@@ -100,7 +96,7 @@ describe('seekstack serve', () => {
       await until('the crash is reported', () => errors().includes(`the engine of ${id} stopped (signal SIGKILL); restarting it`));
       await until('the failed restart is reported', () => new RegExp(`the engine of ${id} did not restart: .*moved\\.gguf.*; trying again in \\d+\\.\\d s`).test(errors()));
       fs.renameSync(`${model}.away`, model);
-      await until('the restart is reported', () => output.includes(`restarted the engine of ${id}`), { timeoutMs: 30_000 });
+      await until('the restart is reported', () => output().includes(`restarted the engine of ${id}`), { timeoutMs: 30_000 });
       const client = new OpenAI({ baseURL: url, apiKey: 'local', maxRetries: 0 });
       assert.ok((await client.chat.completions.create({ model: id, messages: [{ role: 'user', content: 'hello' }], max_tokens: 2 })).choices[0].finish_reason);
     } finally {

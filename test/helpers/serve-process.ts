@@ -9,6 +9,8 @@ export interface ServeProcess {
   child: ChildProcessByStdio<null, Readable, Readable>;
   /** The base URL it printed, ending in /v1. */
   url: string;
+  /** Everything it wrote to stdout so far. */
+  output(): string;
   /** Everything it wrote to stderr so far (also passed on to the test's stderr). */
   errors(): string;
 }
@@ -34,5 +36,5 @@ export async function startServeProcess(args: string[], { asCommand = false } = 
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
   });
-  return { child, url, errors: () => errors };
+  return { child, url, output: () => output, errors: () => errors };
 }
