@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import OpenAI, { APIError, BadRequestError, InternalServerError, UnprocessableEntityError } from 'openai';
 import { tinyModel } from '../helpers/models.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { until } from '../helpers/until.ts';
 
 type ErrorBody = { error: { message: string; type: string; param: string | null; code: string } };
 
@@ -71,8 +72,7 @@ describe('bad input gets a clear error and the server keeps serving', () => {
     assert.equal(chunks, 5);
     const client = server.models.list()[0].client as EngineClient | undefined;
     assert.ok(client, 'the default model stays loaded');
-    for (let i = 0; i < 50 && (await client.stats()).numRunning > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal((await client.stats()).numRunning, 0, 'the slot was freed');
+    await until('the slot was freed', async () => (await client.stats()).numRunning === 0, { timeoutMs: 1_000, everyMs: 20 });
     const next = await server.client.chat.completions.create({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'next' }], max_tokens: 2 });
     assert.equal(next.choices[0].finish_reason, 'length');
   });

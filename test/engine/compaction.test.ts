@@ -4,16 +4,15 @@
  * answer token for token as from an empty cache; and the copies it packs the cache through are freed.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { EngineClient } from '../../src/engine/client.ts';
 import { assertBranchesServeFollowUps, cacheBranches } from '../helpers/cached-branches.ts';
 import { startEngine } from '../helpers/engine.ts';
 import { tinyModel } from '../helpers/models.ts';
+import { until } from '../helpers/until.ts';
 
 async function waitForCompaction(engine: EngineClient, count: number): Promise<void> {
-  for (let i = 0; i < 200 && (await engine.stats()).numCompactions < count; i++) await sleep(50);
-  assert.ok((await engine.stats()).numCompactions >= count, `compaction ${count} ran`);
+  await until(`compaction ${count} ran`, async () => (await engine.stats()).numCompactions >= count, { timeoutMs: 10_000, everyMs: 50 });
 }
 
 describe('prefix cache compaction', () => {
